@@ -1,0 +1,51 @@
+import { createConversation } from "@grammyjs/conversations";
+import { Composer } from "grammy";
+import { normalizePhone } from "../../phone.js";
+import type { BotContext } from "../context.js";
+import {
+  createLeadConversation,
+  LEAD_CONVERSATION,
+  type LeadConversationArgs,
+  type LeadConversationDeps,
+} from "../conversations/lead.js";
+
+/** Deep-link payloads (t.me/bot?start=spring_promo) become the lead's source; Telegram allows 64 of these characters. */
+const DEEP_LINK = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The customer's way in: /start (at any step: it starts over), or their own contact shared without
+ * /start, which starts the flow with the phone known.
+ */
+export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  // Each chatType() call is its own branch at its own place in the chain, which the order below relies on.
+  // Before the conversation, or an active one would take the /start as an answer.
+  feature.chatType("private").command("start", async (ctx, next) => {
+    await ctx.conversation.exitAll();
+    await next();
+  });
+  feature.use(createConversation(createLeadConversation(deps), { id: LEAD_CONVERSATION }));
+
+  feature.chatType("private").command("start", async (ctx) => {
+    const payload = ctx.match.trim();
+    const args: LeadConversationArgs = { source: DEEP_LINK.test(payload) ? payload : "direct" };
+    await ctx.reply(ctx.t("start-greeting"), { reply_markup: { remove_keyboard: true } });
+    await ctx.conversation.enter(LEAD_CONVERSATION, args);
+  });
+
+  feature.chatType("private").on("message:contact", async (ctx) => {
+    const contact = ctx.message.contact;
+    if (contact.user_id !== ctx.from.id) {
+      await ctx.reply(`${ctx.t("phone-foreign-contact")}\n\n${ctx.t("fallback-pointer")}`);
+      return;
+    }
+    const phone = normalizePhone(contact.phone_number, "own-contact", deps.config.phone);
+    if (!phone.ok) {
+      await ctx.reply(ctx.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }));
+      return;
+    }
+    const args: LeadConversationArgs = { source: "direct", phone: phone.digits };
+    await ctx.conversation.enter(LEAD_CONVERSATION, args);
+  });
+  return feature;
+}

@@ -1,0 +1,169 @@
+import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
+import { z } from "zod";
+import type { BrainysoftAuth } from "./brainysoft/client.js";
+
+/** Everything the bot is told by its operator, validated once at start-up. */
+export interface Config {
+  botToken: string;
+  telegramApiRoot: string;
+  brainysoft: {
+    baseUrl: string;
+    auth: BrainysoftAuth;
+    timeoutMs: number;
+    concurrency: number;
+    extraFields: Record<string, unknown>;
+  };
+  phone: { defaultCountry: CountryCode; allowedCountries: CountryCode[] | undefined };
+  defaultLocale: "ru" | "en";
+  privacyPolicyUrl: string | undefined;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  dataDir: string;
+  leadMaxAgeMs: number;
+  duplicateWindowMs: number;
+  agentIds: number[];
+  adminIds: number[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** "72h", "30m", "90s", "2d" or plain milliseconds: operators think in hours, tests in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration such as "72h", "30m", "90s" or milliseconds')
+  .transform((value) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)?$/.exec(value) ?? [];
+    return Number(amount) * (DURATION_UNITS[unit ?? "ms"] ?? 1);
+  });
+
+const country = z
+  .string()
+  .transform((c) => c.toUpperCase())
+  .refine((c) => isSupportedCountry(c), "must be a two-letter ISO country code such as RU")
+  .transform((c) => c as CountryCode);
+
+const idList = z
+  .string()
+  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "must be a comma-separated list of numeric Telegram user ids")
+  .transform((s) => s.split(",").map((id) => Number(id.trim())));
+
+const jsonObject = z.string().transform((text, ctx) => {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: 'must be a JSON object such as {"channel":"telegram"}' });
+  return z.NEVER;
+});
+
+const schema = z.object({
+  BOT_TOKEN: z.string().regex(/^\d+:[\w-]{10,}$/, "must look like 123456789:AA... (ask @BotFather)"),
+  TELEGRAM_API_ROOT: url(["https:", "http:"]).default("https://api.telegram.org").transform((u) => u.replace(/\/+$/, "")),
+  BRAINYSOFT_URL: url(["https:", "http:"]).transform((u) => u.replace(/\/+$/, "")),
+  BRAINYSOFT_TOKEN: z.string().optional(),
+  BRAINYSOFT_LOGIN: z.string().optional(),
+  BRAINYSOFT_PASSWORD: z.string().optional(),
+  BRAINYSOFT_CUSTOMER_KEY: z.string().optional(),
+  BRAINYSOFT_TIMEOUT_MS: integer(100, 300_000).default(15_000),
+  BRAINYSOFT_CONCURRENCY: integer(1, 64).default(4),
+  LEAD_EXTRA_FIELDS: jsonObject.optional(),
+  DEFAULT_COUNTRY: country.default("RU"),
+  ALLOWED_COUNTRIES: z
+    .string()
+    .transform((s) => s.split(",").map((c) => c.trim()))
+    .pipe(z.array(country).min(1))
+    .optional(),
+  DEFAULT_LOCALE: z.enum(["ru", "en"], { message: "must be ru or en" }).default("ru"),
+  PRIVACY_POLICY_URL: url(["https:", "http:"]).optional(),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  DATA_DIR: z.string().default("./data"),
+  LEAD_MAX_AGE: duration.default(72 * 3_600_000),
+  DUPLICATE_WINDOW: duration.default(24 * 3_600_000),
+  AGENT_IDS: idList.optional(),
+  ADMIN_IDS: idList.optional(),
+});
+
+/**
+ * Validates the environment into a Config. Throws ConfigError with one line per problem, each naming
+ * the variable, so an operator can fix them all in one go.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.keys(schema.shape).map((key) => [key, optional(env[key])]));
+  const parsed = schema.safeParse(cleaned);
+  const auth = brainysoftAuth(cleaned);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "configuration");
+      return cleaned[name] === undefined && issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
+    })),
+    ...(Array.isArray(auth) ? auth : []),
+  ];
+  if (!parsed.success || Array.isArray(auth)) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    botToken: e.BOT_TOKEN,
+    telegramApiRoot: e.TELEGRAM_API_ROOT,
+    brainysoft: {
+      baseUrl: e.BRAINYSOFT_URL,
+      auth,
+      timeoutMs: e.BRAINYSOFT_TIMEOUT_MS,
+      concurrency: e.BRAINYSOFT_CONCURRENCY,
+      extraFields: e.LEAD_EXTRA_FIELDS ?? {},
+    },
+    phone: { defaultCountry: e.DEFAULT_COUNTRY, allowedCountries: e.ALLOWED_COUNTRIES },
+    defaultLocale: e.DEFAULT_LOCALE,
+    privacyPolicyUrl: e.PRIVACY_POLICY_URL,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    leadMaxAgeMs: e.LEAD_MAX_AGE,
+    duplicateWindowMs: e.DUPLICATE_WINDOW,
+    agentIds: e.AGENT_IDS ?? [],
+    adminIds: e.ADMIN_IDS ?? [],
+  };
+}
+
+/** Exactly one way to authenticate: a static token, or a complete log-in triple. */
+function brainysoftAuth(e: Record<string, string | undefined>): BrainysoftAuth | string[] {
+  const login = [e.BRAINYSOFT_LOGIN, e.BRAINYSOFT_PASSWORD, e.BRAINYSOFT_CUSTOMER_KEY];
+  const loginGiven = login.filter((v) => v !== undefined).length;
+  if (e.BRAINYSOFT_TOKEN !== undefined && loginGiven > 0) {
+    return ["BRAINYSOFT_TOKEN is set together with BRAINYSOFT_LOGIN/PASSWORD/CUSTOMER_KEY: choose one way to authenticate"];
+  }
+  if (e.BRAINYSOFT_TOKEN !== undefined) return { kind: "token", token: e.BRAINYSOFT_TOKEN };
+  if (e.BRAINYSOFT_LOGIN !== undefined && e.BRAINYSOFT_PASSWORD !== undefined && e.BRAINYSOFT_CUSTOMER_KEY !== undefined) {
+    return { kind: "login", userName: e.BRAINYSOFT_LOGIN, password: e.BRAINYSOFT_PASSWORD, customerKey: e.BRAINYSOFT_CUSTOMER_KEY };
+  }
+  const missing = ["BRAINYSOFT_LOGIN", "BRAINYSOFT_PASSWORD", "BRAINYSOFT_CUSTOMER_KEY"].filter((_, i) => login[i] === undefined);
+  return loginGiven > 0
+    ? missing.map((name) => `${name} is required when logging in to Brainysoft with a login and password`)
+    : ["BRAINYSOFT_TOKEN is required (or BRAINYSOFT_LOGIN, BRAINYSOFT_PASSWORD and BRAINYSOFT_CUSTOMER_KEY)"];
+}

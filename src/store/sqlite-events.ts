@@ -1,0 +1,72 @@
+/** EventJournal on better-sqlite3. */
+import type Database from "better-sqlite3";
+import type { EventJournal, LeadEvent } from "./types.js";
+
+interface EventRow {
+  id: number;
+  at: number;
+  kind: string;
+  actor: string;
+  source: string | null;
+  masked_phone: string | null;
+  lead_id: number | null;
+  brainysoft_id: number | null;
+  detail: string | null;
+}
+
+function toEvent(row: EventRow): LeadEvent {
+  return {
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    actor: row.actor,
+    source: row.source ?? undefined,
+    maskedPhone: row.masked_phone ?? undefined,
+    leadId: row.lead_id ?? undefined,
+    brainysoftId: row.brainysoft_id ?? undefined,
+    detail: row.detail ?? undefined,
+  };
+}
+
+export function sqliteEventJournal(db: Database.Database): EventJournal {
+  const insert = db.prepare<Record<string, string | number | null>>(
+    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail)
+     VALUES (@at, @kind, @actor, @source, @maskedPhone, @leadId, @brainysoftId, @detail)`,
+  );
+  // One statement for every filter combination: a NULL parameter switches its condition off.
+  // Kinds travel as a JSON array so the list can have any length.
+  const recent = db.prepare<{ kinds: string | null; actor: string | null; limit: number; offset: number }, EventRow>(
+    `SELECT * FROM events
+      WHERE (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+        AND (@actor IS NULL OR actor = @actor)
+      ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
+  );
+  const between = db.prepare<[number, number], EventRow>(
+    `SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
+  );
+
+  return {
+    record: async (event) => {
+      insert.run({
+        at: event.at ?? Date.now(),
+        kind: event.kind,
+        actor: event.actor,
+        source: event.source ?? null,
+        maskedPhone: event.maskedPhone ?? null,
+        leadId: event.leadId ?? null,
+        brainysoftId: event.brainysoftId ?? null,
+        detail: event.detail ?? null,
+      });
+    },
+    recent: async (limit, offset, filter) =>
+      recent
+        .all({
+          kinds: filter?.kinds ? JSON.stringify(filter.kinds) : null,
+          actor: filter?.actor ?? null,
+          limit,
+          offset,
+        })
+        .map(toEvent),
+    between: async (from, to) => between.all(from, to).map(toEvent),
+  };
+}

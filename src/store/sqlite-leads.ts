@@ -1,0 +1,160 @@
+/** LeadStore on better-sqlite3. Every statement is prepared once, when the store opens. */
+import type Database from "better-sqlite3";
+import type { DeliveryErrorClass, LeadRecord, LeadState, LeadStore, NewLead } from "./types.js";
+
+export const LEAD_STATES: readonly LeadState[] = ["pending", "delivered", "duplicate", "rejected", "failed"];
+/** States a lead never leaves on its own; purge may delete these. */
+export const FINAL_STATES: readonly LeadState[] = ["delivered", "duplicate", "rejected", "failed"];
+
+interface LeadRow {
+  id: number;
+  chat_id: number;
+  user_id: number;
+  first_name: string;
+  last_name: string | null;
+  phone: string;
+  source: string;
+  actor: string;
+  agent_id: number | null;
+  consent_at: number | null;
+  locale: string;
+  state: string;
+  attempts: number;
+  brainysoft_id: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  next_attempt_at: number;
+  requeued_at: number | null;
+  notified: number;
+}
+
+function toRecord(row: LeadRow): LeadRecord {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name ?? undefined,
+    phone: row.phone,
+    source: row.source,
+    actor: row.actor as LeadRecord["actor"],
+    agentId: row.agent_id ?? undefined,
+    consentAt: row.consent_at ?? undefined,
+    locale: row.locale,
+    state: row.state as LeadState,
+    attempts: row.attempts,
+    brainysoftId: row.brainysoft_id ?? undefined,
+    lastError: (row.last_error ?? undefined) as DeliveryErrorClass | undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    nextAttemptAt: row.next_attempt_at,
+    requeuedAt: row.requeued_at ?? undefined,
+    notified: row.notified === 1,
+  };
+}
+
+export function sqliteLeadStore(db: Database.Database): LeadStore {
+  // A lead created after `now` still counts: another process may have read its clock later but
+  // committed first while this caller waited for the write lock.
+  const findRecent = db.prepare<{ phone: string; since: number }, LeadRow>(
+    `SELECT * FROM leads
+      WHERE phone = @phone AND created_at >= @since AND state NOT IN ('rejected', 'failed')
+      ORDER BY created_at DESC, id DESC LIMIT 1`,
+  );
+  const insert = db.prepare<Record<string, string | number | null>, LeadRow>(
+    `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
+                        consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified)
+     VALUES (@chatId, @userId, @firstName, @lastName, @phone, @source, @actor, @agentId,
+             @consentAt, @locale, 'pending', 0, @now, @now, @now, 0)
+     RETURNING *`,
+  );
+  const byId = db.prepare<[number], LeadRow>(`SELECT * FROM leads WHERE id = ?`);
+  const due = db.prepare<[number, number], LeadRow>(
+    `SELECT * FROM leads WHERE state = 'pending' AND next_attempt_at <= ?
+      ORDER BY created_at, id LIMIT ?`,
+  );
+  const inStates = db.prepare<[string, number], LeadRow>(
+    `SELECT * FROM leads WHERE state IN (SELECT value FROM json_each(?))
+      ORDER BY created_at, id LIMIT ?`,
+  );
+  const delivered = db.prepare<[number, number, number]>(
+    `UPDATE leads SET state = 'delivered', brainysoft_id = ?, attempts = attempts + 1, last_error = NULL,
+                      updated_at = ?
+      WHERE id = ?`,
+  );
+  const retry = db.prepare<[string, number, number, number]>(
+    `UPDATE leads SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
+      WHERE id = ? AND state = 'pending'`,
+  );
+  const final = db.prepare<[string, string, number, number]>(
+    `UPDATE leads SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ?
+      WHERE id = ? AND state = 'pending'`,
+  );
+  // attempts is kept (a true count of calls to Brainysoft); notified is reset because the outcome
+  // is open again and the person should hear the new one.
+  const requeue = db.prepare<{ id: number; now: number }>(
+    `UPDATE leads SET state = 'pending', next_attempt_at = @now, requeued_at = @now, updated_at = @now, notified = 0
+      WHERE id = @id AND state IN ('failed', 'rejected')`,
+  );
+  const notified = db.prepare<[number]>(`UPDATE leads SET notified = 1 WHERE id = ?`);
+  const createdBetween = db.prepare<[number, number], LeadRow>(
+    `SELECT * FROM leads WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
+  );
+  const counts = db.prepare<[], { state: string; n: number }>(
+    `SELECT state, count(*) AS n FROM leads GROUP BY state`,
+  );
+
+  const insertUnlessDuplicate = db.transaction(
+    (lead: NewLead, windowMs: number, now: number): { lead: LeadRecord; duplicate: boolean } => {
+      const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
+      if (existing) return { lead: toRecord(existing), duplicate: true };
+      const row = insert.get({
+        chatId: lead.chatId,
+        userId: lead.userId,
+        firstName: lead.firstName,
+        lastName: lead.lastName ?? null,
+        phone: lead.phone,
+        source: lead.source,
+        actor: lead.actor,
+        agentId: lead.agentId ?? null,
+        consentAt: lead.consentAt ?? null,
+        locale: lead.locale,
+        now,
+      });
+      return { lead: toRecord(row!), duplicate: false };
+    },
+  );
+
+  return {
+    // IMMEDIATE takes the write lock before the SELECT, so a second process (or connection)
+    // waits (busy_timeout) and then sees the first one's row.
+    insertUnlessDuplicate: async (lead, windowMs, now) => insertUnlessDuplicate.immediate(lead, windowMs, now),
+    get: async (id) => {
+      const row = byId.get(id);
+      return row ? toRecord(row) : undefined;
+    },
+    duePending: async (now, limit) => due.all(now, limit).map(toRecord),
+    listByState: async (states, limit) =>
+      states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord),
+    markDelivered: async (id, brainysoftId, now) => {
+      delivered.run(brainysoftId, now, id);
+    },
+    markRetry: async (id, error, nextAttemptAt, now) => {
+      retry.run(error, nextAttemptAt, now, id);
+    },
+    markFinal: async (id, state, error, now) => {
+      final.run(state, error, now, id);
+    },
+    requeue: async (id, now) => requeue.run({ id, now }).changes === 1,
+    markNotified: async (id) => {
+      notified.run(id);
+    },
+    listCreatedBetween: async (from, to) => createdBetween.all(from, to).map(toRecord),
+    countByState: async () => {
+      const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;
+      for (const { state, n } of counts.all()) result[state as LeadState] = n;
+      return result;
+    },
+  };
+}

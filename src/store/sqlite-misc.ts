@@ -1,0 +1,65 @@
+/** The small stores on better-sqlite3: processed update ids, agent roles, conversation state. */
+import type Database from "better-sqlite3";
+import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
+
+/** How many first-seen inserts (per connection) between deletions of expired update ids. */
+export const UPDATE_PRUNE_EVERY = 1000;
+
+export function sqliteUpdateDeduplicator(db: Database.Database, keepMs: number): UpdateDeduplicator {
+  const insert = db.prepare<[number, number]>(
+    `INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`,
+  );
+  const prune = db.prepare<[number]>(`DELETE FROM processed_updates WHERE seen_at < ?`);
+  let insertsSincePrune = 0;
+  return {
+    firstSeen: async (updateId, now) => {
+      const first = insert.run(updateId, now).changes === 1;
+      if (first && ++insertsSincePrune >= UPDATE_PRUNE_EVERY) {
+        insertsSincePrune = 0;
+        prune.run(now - keepMs);
+      }
+      return first;
+    },
+  };
+}
+
+export function sqliteRoleStore(db: Database.Database): RoleStore {
+  const list = db.prepare<[], number>(`SELECT user_id FROM agents ORDER BY added_at, user_id`).pluck();
+  const add = db.prepare<[number, number, number]>(
+    `INSERT OR IGNORE INTO agents (user_id, added_by, added_at) VALUES (?, ?, ?)`,
+  );
+  const remove = db.prepare<[number]>(`DELETE FROM agents WHERE user_id = ?`);
+  return {
+    listAgents: async () => list.all(),
+    addAgent: async (userId, addedBy, now) => add.run(userId, addedBy, now).changes === 1,
+    removeAgent: async (userId) => remove.run(userId).changes === 1,
+  };
+}
+
+/**
+ * JSON values by key. A value is stored as JSON.stringify(value) and read back with JSON.parse, so
+ * plain JSON data (objects, arrays, strings, finite numbers, booleans, null) round-trips exactly.
+ * Writing `undefined` deletes the key, matching what read() returns for a missing one.
+ */
+export function sqliteKeyValueStore(db: Database.Database): KeyValueStore<unknown> {
+  const read = db.prepare<[string], string>(`SELECT value FROM conversations WHERE key = ?`).pluck();
+  const write = db.prepare<[string, string, number]>(
+    `INSERT INTO conversations (key, value, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  );
+  const remove = db.prepare<[string]>(`DELETE FROM conversations WHERE key = ?`);
+  return {
+    read: async (key) => {
+      const json = read.get(key);
+      return json === undefined ? undefined : (JSON.parse(json) as unknown);
+    },
+    write: async (key, value) => {
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) remove.run(key);
+      else write.run(key, json, Date.now());
+    },
+    delete: async (key) => {
+      remove.run(key);
+    },
+  };
+}

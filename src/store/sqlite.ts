@@ -1,0 +1,209 @@
+/**
+ * The embedded store: one SQLite file in the data directory, opened with better-sqlite3.
+ *
+ * Durability: the file runs in WAL mode with synchronous=NORMAL. A commit is written to the WAL
+ * with write(2) before better-sqlite3 returns, so it is in the OS page cache and survives the bot
+ * process dying at any moment (crash, OOM kill, SIGKILL, container restart) - which is what a lead
+ * must survive once the person has been told it was received. What NORMAL gives up against FULL is
+ * an fsync per commit, i.e. only the last few commits before an OS crash or power loss; the
+ * database itself stays consistent either way. Pass `synchronous: "FULL"` to pay an fsync per
+ * commit (every processed update id is a commit too) when that risk matters more than latency.
+ *
+ * Several processes may open the same file (a deploy overlapping the old instance): writes are
+ * serialised by SQLite's lock, with busy_timeout to wait for it, and lead de-duplication runs in
+ * an IMMEDIATE transaction.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { migrate, NewerSchemaError, SCHEMA_VERSION } from "./migrations.js";
+import { FINAL_STATES, sqliteLeadStore } from "./sqlite-leads.js";
+import { sqliteEventJournal } from "./sqlite-events.js";
+import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
+import type { Store } from "./types.js";
+
+/** The store could not be opened; the message is one line naming the file and what to do. */
+export class StoreOpenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreOpenError";
+  }
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  /** Default "bot.sqlite". */
+  fileName?: string;
+  /** How long processed update ids are kept for de-duplication. Default 48 h. */
+  updateKeepMs?: number;
+  /** Default NORMAL; see the top of this file. */
+  synchronous?: "NORMAL" | "FULL";
+  /** How long a statement waits for another connection's write lock. Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_FILE_NAME = "bot.sqlite";
+export const DEFAULT_UPDATE_KEEP_MS = 48 * 60 * 60 * 1000;
+/** Files up to this size get PRAGMA quick_check at open (milliseconds per MiB); larger ones only a schema read. */
+const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+
+const WRITE_ACCESS = "the bot needs write access to the data directory and the database file in it";
+
+/** One line: SQLite and quick_check messages can span several. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const text = typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+    return oneLine(text);
+  }
+  return oneLine(String(error));
+}
+
+function openError(file: string, error: unknown): StoreOpenError {
+  if (error instanceof StoreOpenError) return error;
+  if (error instanceof NewerSchemaError) {
+    return new StoreOpenError(
+      `${file} was written by a newer version of the bot (schema ${error.found}, this build knows ${error.known}); ` +
+        `run that newer version, or move the file aside to start with an empty store.`,
+      { cause: error },
+    );
+  }
+  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) {
+    return new StoreOpenError(
+      `${file} is not a usable SQLite database (${describe(error)}); ` +
+        `restore it from a backup, or move it aside to start with an empty store.`,
+      { cause: error },
+    );
+  }
+  if (
+    code.startsWith("SQLITE_READONLY") ||
+    code.startsWith("SQLITE_CANTOPEN") ||
+    code.startsWith("SQLITE_PERM") ||
+    code.startsWith("SQLITE_AUTH") ||
+    code === "EACCES" ||
+    code === "EPERM" ||
+    code === "EROFS"
+  ) {
+    return new StoreOpenError(`Cannot open ${file} for writing (${describe(error)}); ${WRITE_ACCESS}.`, {
+      cause: error,
+    });
+  }
+  return new StoreOpenError(`Cannot open the store at ${file}: ${describe(error)}.`, { cause: error });
+}
+
+/** Fails early, with a clear message, when the directory or an existing file is read-only. */
+function checkWritable(dataDir: string, file: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const what =
+      (error as NodeJS.ErrnoException).code === "EEXIST"
+        ? `The data directory ${dataDir} exists but is not a directory`
+        : `Cannot create the data directory ${dataDir} (${describe(error)})`;
+    throw new StoreOpenError(`${what}; ${WRITE_ACCESS}.`, { cause: error });
+  }
+  // SQLite creates <file>-wal and <file>-shm next to the file, so the directory must be writable too.
+  for (const target of [dataDir, file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.accessSync(target, fs.constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" && target !== dataDir) continue;
+      throw new StoreOpenError(`Cannot write to ${target} (${describe(error)}); ${WRITE_ACCESS}.`, { cause: error });
+    }
+  }
+}
+
+function configure(db: Database.Database, file: string, options: SqliteStoreOptions): void {
+  // busy_timeout first, so that switching to WAL waits for another process instead of failing.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  // The first statement that reads the file: a non-database fails here with SQLITE_NOTADB.
+  const mode = db.pragma("journal_mode = WAL", { simple: true });
+  if (mode !== "wal") {
+    throw new StoreOpenError(
+      `Cannot switch ${file} to WAL mode (got "${String(mode)}"); keep the data directory on a local, writable file system.`,
+    );
+  }
+  db.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
+  db.pragma("foreign_keys = ON");
+
+  // Reading the schema catches a damaged header or schema page; quick_check (no index
+  // cross-checks, so cheap) also catches damaged table pages while the file is small enough.
+  db.prepare("SELECT count(*) FROM sqlite_schema").get();
+  if (fs.statSync(file).size <= QUICK_CHECK_MAX_BYTES) {
+    const problems = db.pragma("quick_check(5)", { simple: false }) as Array<{ quick_check: string }>;
+    const report = problems.map((row) => row.quick_check).filter((line) => line !== "ok");
+    if (report.length > 0) {
+      throw new StoreOpenError(
+        `${file} is damaged (${oneLine(report.join("; "))}); restore it from a backup, or move it aside to start with an empty store.`,
+      );
+    }
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const dataDir = path.resolve(options.dataDir);
+  const file = path.join(dataDir, options.fileName ?? DEFAULT_FILE_NAME);
+  const updateKeepMs = options.updateKeepMs ?? DEFAULT_UPDATE_KEEP_MS;
+  checkWritable(dataDir, file);
+
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    configure(db, file, options);
+    migrate(db);
+  } catch (error) {
+    try {
+      db?.close();
+    } catch {
+      // Already failing; the open error is the one worth reporting.
+    }
+    throw openError(file, error);
+  }
+  const conn = db;
+
+  const purgeEvents = conn.prepare<[number]>(`DELETE FROM events WHERE at < ?`);
+  const purgeUpdates = conn.prepare<[number]>(`DELETE FROM processed_updates WHERE seen_at < ?`);
+  const purgeLeads = conn.prepare<[number, string]>(
+    `DELETE FROM leads WHERE updated_at < ? AND state IN (SELECT value FROM json_each(?))`,
+  );
+  const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
+  const purge = conn.transaction((olderThan: number) => {
+    const events = purgeEvents.run(olderThan).changes;
+    // Never below the de-duplication window, whatever the retention asks for.
+    const updates = purgeUpdates.run(Math.min(olderThan, Date.now() - updateKeepMs)).changes;
+    const leads = purgeLeads.run(olderThan, JSON.stringify(FINAL_STATES)).changes;
+    // Abandoned conversations can hold a name or a phone number too.
+    purgeConversations.run(olderThan);
+    return { events, leads, updates };
+  });
+
+  let closed = false;
+  return {
+    leads: sqliteLeadStore(conn),
+    updates: sqliteUpdateDeduplicator(conn, updateKeepMs),
+    events: sqliteEventJournal(conn),
+    roles: sqliteRoleStore(conn),
+    conversations: sqliteKeyValueStore(conn),
+    purge: async (olderThan) => purge.immediate(olderThan),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        // Fold what it can of the WAL back into the main file without waiting for other readers
+        // (the last connection to close checkpoints and removes the WAL anyway).
+        conn.pragma("wal_checkpoint(PASSIVE)");
+      } catch {
+        // Nothing lost: the WAL stays valid and is replayed on the next open.
+      }
+      conn.close();
+    },
+  };
+}
+
+export { SCHEMA_VERSION };

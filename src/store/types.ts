@@ -1,0 +1,136 @@
+/**
+ * The storage layer behind one small interface, so that a networked store can replace the
+ * embedded SQLite one without touching the features. Methods are async for that reason even
+ * though SQLite answers synchronously.
+ */
+
+export type LeadState = "pending" | "delivered" | "duplicate" | "rejected" | "failed";
+
+/** Outcome class of the last delivery attempt, as the Brainysoft client classifies it. */
+export type DeliveryErrorClass = "auth" | "transient" | "rejected" | "field-firstName" | "field-mobilePhone";
+
+export type LeadActor = "customer" | "agent";
+
+export interface NewLead {
+  chatId: number;
+  userId: number;
+  firstName: string;
+  lastName?: string | undefined;
+  /** Digits only, international, e.g. 79776200777. */
+  phone: string;
+  /** "customer", "agent:<id>" or a validated deep-link payload such as "spring_promo". */
+  source: string;
+  actor: LeadActor;
+  /** Telegram user id of the agent who handed the contact in, for agent leads. */
+  agentId?: number | undefined;
+  /** Unix ms when the person accepted the personal-data notice, when one was shown. */
+  consentAt?: number | undefined;
+  /** ru or en: the language the person was spoken to in, for the delayed confirmation. */
+  locale: string;
+}
+
+export interface LeadRecord extends NewLead {
+  id: number;
+  state: LeadState;
+  attempts: number;
+  brainysoftId?: number | undefined;
+  lastError?: DeliveryErrorClass | undefined;
+  /** Unix ms. */
+  createdAt: number;
+  updatedAt: number;
+  /** Unix ms when the delivery worker may try this lead next (pending leads only). */
+  nextAttemptAt: number;
+  /** Unix ms of the last admin retry of a failed lead: the give-up age counts from here, not from creation. */
+  requeuedAt?: number | undefined;
+  /** Whether the person (or agent) has been told the final outcome of a delayed delivery. */
+  notified: boolean;
+}
+
+export interface LeadEvent {
+  id: number;
+  at: number;
+  /** received, delivered, queued, duplicate, rejected, failed, retried, error */
+  kind: string;
+  /** "customer", "agent:<id>", "admin:<id>" or "system". */
+  actor: string;
+  source?: string | undefined;
+  maskedPhone?: string | undefined;
+  leadId?: number | undefined;
+  brainysoftId?: number | undefined;
+  detail?: string | undefined;
+}
+
+export type NewLeadEvent = Omit<LeadEvent, "id" | "at"> & { at?: number };
+
+export interface LeadStore {
+  /**
+   * Atomically: if a lead with the same phone was created within `windowMs` before `now` and is
+   * not rejected/failed, return it with `duplicate: true`; otherwise insert a new pending lead
+   * (nextAttemptAt = now) and return it with `duplicate: false`. Two racing callers with the same
+   * phone get one insert. A matching lead stamped later than `now` (another process read its clock
+   * later but committed first) also counts; the newest match is returned.
+   */
+  insertUnlessDuplicate(lead: NewLead, windowMs: number, now: number): Promise<{ lead: LeadRecord; duplicate: boolean }>;
+  get(id: number): Promise<LeadRecord | undefined>;
+  /** Pending leads whose nextAttemptAt <= now, oldest (by createdAt) first. */
+  duePending(now: number, limit: number): Promise<LeadRecord[]>;
+  /** All leads in the given states, oldest first. No states: an empty list. */
+  listByState(states: readonly LeadState[], limit: number): Promise<LeadRecord[]>;
+  /** A successful attempt: state delivered, brainysoftId, attempts+1, lastError cleared. Applies whatever the state. */
+  markDelivered(id: number, brainysoftId: number, now: number): Promise<void>;
+  /** A failed attempt that will be retried: attempts+1, lastError, nextAttemptAt. Pending leads only (else a no-op). */
+  markRetry(id: number, error: DeliveryErrorClass, nextAttemptAt: number, now: number): Promise<void>;
+  /** A final state without a Brainysoft id: rejected or failed. attempts+1, lastError. Pending leads only (else a no-op). */
+  markFinal(id: number, state: "rejected" | "failed", error: DeliveryErrorClass, now: number): Promise<void>;
+  /**
+   * Put a failed or rejected lead back to pending for an admin's retry (sets requeuedAt, nextAttemptAt = now).
+   * attempts is kept; notified is reset, as the outcome is open again. False if the lead does not
+   * exist or is not failed/rejected.
+   */
+  requeue(id: number, now: number): Promise<boolean>;
+  markNotified(id: number): Promise<void>;
+  /** Leads created in [from, to), oldest first. */
+  listCreatedBetween(from: number, to: number): Promise<LeadRecord[]>;
+  countByState(): Promise<Record<LeadState, number>>;
+}
+
+export interface UpdateDeduplicator {
+  /** True the first time an update id is seen; false for a repeat. Keeps ids at least `keepMs`. */
+  firstSeen(updateId: number, now: number): Promise<boolean>;
+}
+
+export interface EventJournal {
+  record(event: NewLeadEvent): Promise<void>;
+  /** Newest first (by `at`, then insertion). `kinds: []` matches nothing; an omitted filter matches all. */
+  recent(limit: number, offset: number, filter?: { kinds?: readonly string[]; actor?: string }): Promise<LeadEvent[]>;
+  between(from: number, to: number): Promise<LeadEvent[]>;
+}
+
+export interface RoleStore {
+  listAgents(): Promise<number[]>;
+  addAgent(userId: number, addedBy: number, now: number): Promise<boolean>;
+  removeAgent(userId: number): Promise<boolean>;
+}
+
+/** Key-value storage for in-progress conversations (grammY StorageAdapter shape). */
+export interface KeyValueStore<T> {
+  read(key: string): Promise<T | undefined>;
+  write(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Store {
+  leads: LeadStore;
+  updates: UpdateDeduplicator;
+  events: EventJournal;
+  roles: RoleStore;
+  conversations: KeyValueStore<unknown>;
+  /**
+   * Delete events, processed update ids and lead personal data older than `olderThan` (Unix ms):
+   * events by `at`; update ids by seen time, but never ones younger than the de-duplication keep
+   * time; leads in a final state (delivered, duplicate, rejected, failed) last updated before
+   * `olderThan` (pending leads are kept). Abandoned conversation state that old goes too (not counted).
+   */
+  purge(olderThan: number): Promise<{ events: number; leads: number; updates: number }>;
+  close(): Promise<void>;
+}
