@@ -22,6 +22,15 @@ export interface Config {
   duplicateWindowMs: number;
   agentIds: number[];
   adminIds: number[];
+  retentionDays: number;
+  logPretty: boolean;
+  mode: "polling" | "webhook";
+  /** HTTP port for health, readiness, metrics and (in webhook mode) updates. */
+  port: number;
+  /** Webhook mode only: the public URL Telegram posts to, and the secret it must send back. */
+  webhook: { url: string; secret: string } | undefined;
+  metrics: boolean;
+  leadsPerUserPerDay: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +79,10 @@ const idList = z
   .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, "must be a comma-separated list of numeric Telegram user ids")
   .transform((s) => s.split(",").map((id) => Number(id.trim())));
 
+const boolean = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
 const jsonObject = z.string().transform((text, ctx) => {
   try {
     const value: unknown = JSON.parse(text);
@@ -110,6 +123,17 @@ const schema = z.object({
   DUPLICATE_WINDOW: duration.default(24 * 3_600_000),
   AGENT_IDS: idList.optional(),
   ADMIN_IDS: idList.optional(),
+  RETENTION_DAYS: integer(1, 3650).default(90),
+  LOG_PRETTY: boolean.default(false),
+  BOT_MODE: z.enum(["polling", "webhook"], { message: "must be polling or webhook" }).default("polling"),
+  PORT: integer(0, 65535).default(8080),
+  WEBHOOK_URL: url(["https:", "http:"]).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    .optional(),
+  METRICS: boolean.default(false),
+  LEADS_PER_USER_PER_DAY: integer(1, 1000).default(3),
 });
 
 /**
@@ -121,13 +145,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(cleaned);
   const auth = brainysoftAuth(cleaned);
   const problems = [
+    ...webhookProblems(cleaned),
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "configuration");
       return cleaned[name] === undefined && issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
     })),
     ...(Array.isArray(auth) ? auth : []),
   ];
-  if (!parsed.success || Array.isArray(auth)) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success || Array.isArray(auth)) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     botToken: e.BOT_TOKEN,
@@ -148,7 +173,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     duplicateWindowMs: e.DUPLICATE_WINDOW,
     agentIds: e.AGENT_IDS ?? [],
     adminIds: e.ADMIN_IDS ?? [],
+    retentionDays: e.RETENTION_DAYS,
+    logPretty: e.LOG_PRETTY,
+    mode: e.BOT_MODE,
+    port: e.PORT,
+    webhook: e.BOT_MODE === "webhook" ? { url: e.WEBHOOK_URL ?? "", secret: e.WEBHOOK_SECRET ?? "" } : undefined,
+    metrics: e.METRICS,
+    leadsPerUserPerDay: e.LEADS_PER_USER_PER_DAY,
   };
+}
+
+/** Webhook mode cannot start without the address Telegram posts to and the secret that proves it is Telegram. */
+function webhookProblems(e: Record<string, string | undefined>): string[] {
+  if (e.BOT_MODE !== "webhook") return [];
+  return (["WEBHOOK_URL", "WEBHOOK_SECRET"] as const)
+    .filter((name) => e[name] === undefined)
+    .map((name) => `${name} is required when BOT_MODE is webhook`);
 }
 
 /** Exactly one way to authenticate: a static token, or a complete log-in triple. */

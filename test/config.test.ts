@@ -33,6 +33,24 @@ describe("loadConfig", () => {
     expect(config.leadMaxAgeMs).toBe(72 * 3_600_000);
     expect(config.duplicateWindowMs).toBe(24 * 3_600_000);
     expect(config.privacyPolicyUrl).toBeUndefined();
+    expect(config.retentionDays).toBe(90);
+    expect(config.logPretty).toBe(false);
+    expect(config.mode).toBe("polling");
+    expect(config.port).toBe(8080);
+    expect(config.webhook).toBeUndefined();
+    expect(config.metrics).toBe(false);
+    expect(config.leadsPerUserPerDay).toBe(3);
+  });
+
+  it("needs a URL and a secret in webhook mode", () => {
+    expect(problems({ ...valid, BOT_MODE: "webhook" })).toEqual([
+      "WEBHOOK_URL is required when BOT_MODE is webhook",
+      "WEBHOOK_SECRET is required when BOT_MODE is webhook",
+    ]);
+    expect(problems({ ...valid, BOT_MODE: "webhook", WEBHOOK_URL: "https://bot.example/tg", WEBHOOK_SECRET: "bad secret!" })[0])
+      .toMatch(/^WEBHOOK_SECRET must be 1 to 256 characters/);
+    const config = loadConfig({ ...valid, BOT_MODE: "webhook", WEBHOOK_URL: "https://bot.example/tg", WEBHOOK_SECRET: "s3cr_et-1" });
+    expect(config.webhook).toEqual({ url: "https://bot.example/tg", secret: "s3cr_et-1" });
   });
 
   it("reads every optional setting", () => {
@@ -86,6 +104,12 @@ describe("loadConfig", () => {
     ["LOG_LEVEL", "loud", "LOG_LEVEL must be one of"],
     ["LEAD_MAX_AGE", "3 days", "LEAD_MAX_AGE must be a duration"],
     ["ADMIN_IDS", "@boss", "ADMIN_IDS must be a comma-separated list"],
+    ["RETENTION_DAYS", "0", "RETENTION_DAYS must be between 1 and 3650"],
+    ["LOG_PRETTY", "maybe", "LOG_PRETTY must be true or false"],
+    ["BOT_MODE", "push", "BOT_MODE must be polling or webhook"],
+    ["PORT", "70000", "PORT must be between 0 and 65535"],
+    ["METRICS", "on", "METRICS must be true or false"],
+    ["LEADS_PER_USER_PER_DAY", "-1", "LEADS_PER_USER_PER_DAY must be a whole number"],
   ])("refuses a malformed %s", (name, value, message) => {
     const found = problems({ ...valid, [name]: value });
     expect(found).toHaveLength(1);

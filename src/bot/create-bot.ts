@@ -12,6 +12,7 @@ import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { helpFeature } from "./features/help.js";
 import { leadFeature } from "./features/lead.js";
+import { createRoleDirectory } from "./roles.js";
 
 export interface BotDeps {
   config: Config;
@@ -30,6 +31,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot } });
   bot.api.config.use(...apiTransformers());
   const i18n = createI18n<InsideContext>(config.defaultLocale);
+  const roles = createRoleDirectory(config, store.roles);
   const insideApi: MiddlewareFn<Context> = (ctx, next) => {
     ctx.api.config.use(...apiTransformers());
     return next();
@@ -41,6 +43,10 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(async (ctx, next) => {
     if (await store.updates.firstSeen(ctx.update.update_id, now())) return next();
     log.info({ update: ctx.update.update_id }, "repeated update ignored");
+  });
+  bot.use(async (ctx, next) => {
+    ctx.role = ctx.from ? await roles.roleOf(ctx.from.id) : "customer";
+    return next();
   });
   bot.use(logUpdates(log, now));
   bot.use(i18n);
@@ -80,7 +86,7 @@ function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
       outcome = "error";
       throw error;
     } finally {
-      log.info({ update: ctx.update.update_id, chat: ctx.chat?.id, kind, command, outcome, ms: now() - started }, "update");
+      log.info({ update: ctx.update.update_id, chat: ctx.chat?.id, role: ctx.role, kind, command, outcome, ms: now() - started }, "update");
     }
   };
 }
