@@ -1,13 +1,23 @@
-import { run, type RunnerHandle } from "@grammyjs/runner";
-import type { Bot } from "grammy";
+import { createAlertCenter, type AlertCenterOptions } from "./admin/alerts.js";
+import { createLeadJournal } from "./admin/journal.js";
+import { createRetention } from "./admin/retention.js";
+import { setupCommandMenus } from "./bot/command-menus.js";
+import { combineListeners } from "./leads/listeners.js";
+import { Api, type Bot } from "grammy";
 import { createBrainysoftClient, type BrainysoftClient } from "./brainysoft/client.js";
 import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
+import type { RateLimitOptions } from "./bot/features/rate-limit.js";
 import { createLeadNotifier } from "./bot/lead-notifier.js";
 import type { Config } from "./config.js";
+import { createHttpServer, type HttpServer } from "./http/server.js";
+import { webhookHandler } from "./http/webhook.js";
 import { createTranslate } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
 import type { Logger } from "./logger.js";
+import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./runtime/bot-metrics.js";
+import { createInFlight } from "./runtime/in-flight.js";
+import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/types.js";
 
@@ -16,6 +26,9 @@ export interface App {
   store: Store;
   leads: LeadOutbox;
   client: BrainysoftClient;
+  metrics: BotMetrics;
+  /** Where the HTTP server (health, readiness, metrics, webhook) listens once started; PORT=0 picks a free port. */
+  httpAddress(): { port: number } | undefined;
   /** Connects to Telegram and starts taking updates and delivering queued leads. */
   start(): Promise<void>;
   /** Stops taking updates, lets work in flight finish, closes the store. Safe to call twice. */
@@ -27,13 +40,40 @@ export interface AppOptions {
   log: Logger;
   /** Delivery timings, for tests that cannot wait minutes for a retry. */
   outbox?: Partial<Pick<OutboxOptions, "answerWithinMs" | "baseDelayMs" | "maxDelayMs" | "pollIntervalMs">>;
+  /** Alert folding, for tests that cannot wait an hour for a reminder. */
+  alerts?: Partial<Pick<AlertCenterOptions, "failuresBeforeAlert" | "remindEveryMs" | "foldLeadFailuresMs">>;
+  runtime?: RuntimeOptions;
 }
 
+/** Production runtime settings that are not the operator's business; tests change them. */
+export interface RuntimeOptions {
+  /** How long a stop waits for updates and deliveries in progress. Default: the first-answer wait + 5 s. */
+  shutdownTimeoutMs?: number;
+  /** Webhook mode: Telegram is answered when the update is handled, or after this long (default 5 s). */
+  webhookAnswerWithinMs?: number;
+  /** Per-customer update rate limit (default 15 in 10 s). */
+  rateLimit?: RateLimitOptions;
+}
+
+/** The same in both modes; Telegram remembers the list, so a mode switch must not change it. */
+const ALLOWED_UPDATES: AllowedUpdate[] = ["message", "callback_query"];
+
 /** Wires the parts together; nothing connects anywhere until start(). */
-export function createApp({ config, log, outbox }: AppOptions): App {
+export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {} }: AppOptions): App {
+  const metrics = createBotMetrics();
   const store = openSqliteStore({ dataDir: config.dataDir });
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
   let bot: Bot<BotContext> | undefined;
+  const alerts = createAlertCenter({
+    api: () => bot!.api,
+    adminIds: config.adminIds,
+    t: createTranslate(config.defaultLocale),
+    locale: config.defaultLocale,
+    store,
+    log,
+    ...alertTimings,
+  });
+  const retention = createRetention({ store, retentionDays: config.retentionDays, log });
   const leads = createLeadOutbox({
     store,
     client,
@@ -43,35 +83,115 @@ export function createApp({ config, log, outbox }: AppOptions): App {
     maxAgeMs: config.leadMaxAgeMs,
     answerWithinMs: Math.min(20_000, config.brainysoft.timeoutMs + 1_000),
     ...outbox,
-    listener: createLeadNotifier({ api: () => bot!.api, t: createTranslate(config.defaultLocale), log }),
+    // The person first: a failure to tell them keeps the lead "not notified"; journal and alerts only observe.
+    listener: combineListeners(
+      // Counting only: it never throws, so it delays or stops nothing.
+      leadMetricsListener(metrics),
+      createLeadNotifier({ api: () => bot!.api, t: createTranslate(config.defaultLocale), log }),
+      createLeadJournal({ events: store.events }),
+      alerts,
+    ),
   });
-  bot = createBot({ config, leads, store, log });
+  const countedLeads = countSubmitOutcomes(leads, metrics);
+  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit });
   const theBot = bot;
-  let runner: RunnerHandle | undefined;
+  let poller: Poller | undefined;
+  const webhookInFlight = createInFlight();
   let stopping: Promise<void> | undefined;
+  const shutdownTimeoutMs =
+    runtime.shutdownTimeoutMs ?? (outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000)) + 5_000;
+  // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
+  const probeApi = new Api(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: 10 });
+  metrics.registry.gauge("leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
+    (await store.leads.countByState()).pending,
+  );
+  metrics.registry.gauge("leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
+    (poller?.inFlight.size ?? 0) + webhookInFlight.size,
+  );
+  const http: HttpServer = createHttpServer({
+    log,
+    metrics: config.metrics ? metrics.registry : undefined,
+    readiness: {
+      mode: config.mode,
+      takingUpdates: () => stopping === undefined && (config.mode === "webhook" || poller?.isRunning() === true),
+      store,
+      telegramProbe: (signal) => probeApi.getMe(grammySignal(signal)),
+      brainysoft: client,
+    },
+    webhook: config.webhook && {
+      path: new URL(config.webhook.url).pathname,
+      handler: webhookHandler({
+        bot,
+        secret: config.webhook.secret,
+        inFlight: webhookInFlight,
+        log,
+        answerWithinMs: runtime.webhookAnswerWithinMs ?? 5_000,
+        accepting: () => stopping === undefined,
+      }),
+    },
+  });
 
   return {
     bot: theBot,
     store,
-    leads,
+    leads: countedLeads,
     client,
+    metrics,
+    httpAddress: () => http.address(),
     async start() {
       await theBot.init();
-      // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
-      await theBot.api.deleteWebhook();
+      // Listening before setWebhook: Telegram starts posting at once.
+      await http.listen(config.port);
+      await retention.start();
+      await setupCommandMenus(theBot.api, {
+        adminIds: config.adminIds,
+        agentIds: [...new Set([...config.agentIds, ...(await store.roles.listAgents())])],
+        defaultLocale: config.defaultLocale,
+        log,
+      }).catch((error: unknown) => log.warn({ err: error }, "could not set the command menus"));
       leads.start();
-      runner = run(theBot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
-      log.info({ bot: theBot.botInfo.username }, "bot started");
+      if (config.webhook) {
+        // Left set on stop: Telegram keeps the updates for the next instance.
+        await theBot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret, allowed_updates: ALLOWED_UPDATES });
+      } else {
+        // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
+        await theBot.api.deleteWebhook();
+        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log });
+      }
+      log.info({ bot: theBot.botInfo.username, mode: config.mode }, "bot started");
     },
     stop() {
       stopping ??= (async () => {
-        if (runner?.isRunning()) await runner.stop();
-        await leads.stop();
-        await client.close();
+        // One deadline for all the waiting; past it, whatever is unfinished is safe in the store (write-ahead)
+        // and Telegram re-sends the updates this process did not confirm.
+        const deadline = Date.now() + shutdownTimeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
+        // No new updates (the webhook answers 503 from now on); those taken finish; polling confirms them.
+        if (poller) await poller.stop(left());
+        else if (!(await webhookInFlight.idle(left()))) log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
+        if (!(await within(leads.stop(), left()))) log.warn("stopping with lead deliveries still in progress");
+        await http.close(1_000);
+        retention.stop();
+        // A message to admins held up by Telegram must not hold up the shutdown.
+        if (!(await within(alerts.stop(), Math.min(left(), 5_000)))) log.warn("stopping with admin alerts still being sent");
+        await within(client.close(), 1_000);
         await store.close();
         log.info("bot stopped");
       })();
       return stopping;
     },
   };
+}
+
+/** True when the promise settled within `ms`; false when the time ran out first (the promise goes on). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = promise.then(
+    () => true as const,
+    () => true as const,
+  );
+  const result = await Promise.race([settled, timeout]);
+  clearTimeout(timer);
+  return result;
 }

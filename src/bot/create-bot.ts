@@ -1,18 +1,31 @@
 import { sequentialize } from "@grammyjs/runner";
 import { conversations, type VersionedStateStorage } from "@grammyjs/conversations";
-import { Bot, type Context, type MiddlewareFn } from "grammy";
+import { Bot, type Api, type Context, type MiddlewareFn } from "grammy";
 import type { Config } from "../config.js";
 import { createI18n } from "../i18n.js";
+import { createLeadCap } from "../leads/daily-cap.js";
 import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
+import type { BotMetrics } from "../runtime/bot-metrics.js";
 import type { Store } from "../store/types.js";
 import { apiTransformers } from "./api-defaults.js";
+import { refreshCommandMenu } from "./command-menus.js";
 import type { BotContext, InsideContext } from "./context.js";
+import { recordBotError } from "../admin/journal.js";
+import { adminExportFeature } from "./features/admin-export.js";
+import { adminCommandsRefused } from "./features/admin-guard.js";
+import { adminLogsFeature } from "./features/admin-logs.js";
+import { adminQueueFeature } from "./features/admin-queue.js";
+import { adminStatsFeature } from "./features/admin-stats.js";
+import { agentAdminFeature } from "./features/agent-admin.js";
+import { agentFeature } from "./features/agent.js";
 import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { helpFeature } from "./features/help.js";
 import { leadFeature } from "./features/lead.js";
-import { createRoleDirectory } from "./roles.js";
+import { DEFAULT_RATE_LIMIT, rateLimitFeature, type RateLimitOptions } from "./features/rate-limit.js";
+import { createRoleDirectory, type Role } from "./roles.js";
+import { updateNotes } from "./update-notes.js";
 
 export interface BotDeps {
   config: Config;
@@ -20,6 +33,11 @@ export interface BotDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** Quiet time after an agent's last contact card before the batch summary (default 1.5 s). */
+  agentSummaryDelayMs?: number;
+  metrics?: BotMetrics | undefined;
+  /** Per-customer update rate limit (default DEFAULT_RATE_LIMIT). */
+  rateLimit?: RateLimitOptions | undefined;
 }
 
 /** Bump when the lead conversation's steps change: stored conversations of another version restart. */
@@ -28,7 +46,9 @@ const CONVERSATION_VERSION = 1;
 export function createBot(deps: BotDeps): Bot<BotContext> {
   const { config, store, log } = deps;
   const now = deps.now ?? Date.now;
-  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot } });
+  // A Bot API call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
+  // conversations build their Api with the same options.
+  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 } });
   bot.api.config.use(...apiTransformers());
   const i18n = createI18n<InsideContext>(config.defaultLocale);
   const roles = createRoleDirectory(config, store.roles);
@@ -50,6 +70,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   });
   bot.use(logUpdates(log, now));
   bot.use(i18n);
+  bot.use(rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, { log, onDropped: () => deps.metrics?.rateLimited.inc() }));
+  if (deps.metrics) bot.use(countUpdates(deps.metrics));
   bot.use(
     conversations<BotContext, InsideContext>({
       storage: {
@@ -63,14 +85,46 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   );
   // Commands that work at any step come before the conversation, which would otherwise take them as answers.
   bot.use(cancelFeature(), helpFeature());
-  bot.use(leadFeature(deps));
+  // Admin commands work at any step too; for everyone else they do not exist.
+  bot.use(adminCommandsRefused(), adminLogsFeature({ events: store.events }), adminStatsFeature({ store, now }));
+  bot.use(adminQueueFeature({ store, leads: deps.leads, now }), adminExportFeature({ store, now }));
+  // A new or former agent sees the menu of their role from the next time they open the chat.
+  const onRoleChange = (api: Api, userId: number, role: Role) =>
+    refreshCommandMenu(api, userId, role, config.defaultLocale).catch((error: unknown) => {
+      log.warn({ err: error, user: userId, role }, "could not refresh a command menu");
+    });
+  bot.use(agentAdminFeature({ roles, log, now, onRoleChange }));
+  // Before the customer conversation: an agent's contact is a lead they hand in, never an answer to it.
+  bot.use(agentFeature({ ...deps, summaryDelayMs: deps.agentSummaryDelayMs }));
+  const leadCap = createLeadCap({
+    leads: store.leads,
+    roles,
+    perDay: config.leadsPerUserPerDay,
+    now,
+    onReached: () => deps.metrics?.leads.inc({ outcome: "limit-reached" }),
+  });
+  bot.use(leadFeature({ ...deps, leadCap }));
   bot.use(fallbackFeature());
 
   bot.catch(async ({ ctx, error }) => {
     log.error({ err: error, update: ctx.update.update_id, chat: ctx.chat?.id }, "update handling failed");
+    await recordBotError(store.events, error, { role: ctx.role, userId: ctx.from?.id }, log);
     if (ctx.chat?.type === "private") await ctx.reply(ctx.t("error-generic")).catch(() => undefined);
   });
   return bot;
+}
+
+/** Counts updates past the rate limit by outcome, for /metrics. */
+function countUpdates(metrics: BotMetrics): MiddlewareFn<BotContext> {
+  return async (_ctx, next) => {
+    try {
+      await next();
+      metrics.updates.inc({ outcome: "handled" });
+    } catch (error) {
+      metrics.updates.inc({ outcome: "error" });
+      throw error;
+    }
+  };
 }
 
 /** One line per update: what it was, for whom, how it went and how long it took. */
@@ -86,7 +140,9 @@ function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
       outcome = "error";
       throw error;
     } finally {
-      log.info({ update: ctx.update.update_id, chat: ctx.chat?.id, role: ctx.role, kind, command, outcome, ms: now() - started }, "update");
+      // "did": what the features noted (e.g. "stats", "retry 3"); never text the person typed.
+      const did = updateNotes(ctx);
+      log.info({ update: ctx.update.update_id, chat: ctx.chat?.id, role: ctx.role, kind, command, outcome, did, ms: now() - started }, "update");
     }
   };
 }

@@ -20,6 +20,15 @@ export interface OutboxListener {
   gaveUp?(lead: LeadRecord, state: "rejected" | "failed"): Promise<void> | void;
   /** Every attempt's classified result (for alerts, metrics and the event journal). */
   attempted?(lead: LeadRecord, result: CreateLeadResult): Promise<void> | void;
+  /** A new lead was committed, before its first attempt. Observers only: an error here is logged and ignored. */
+  received?(lead: LeadRecord): Promise<void> | void;
+  /** A submission matched a recent lead (`lead`) and created nothing; `submitted` is what was handed in. Observers only. */
+  duplicate?(lead: LeadRecord, submitted: NewLead): Promise<void> | void;
+  /**
+   * An attempt's result has been stored: the lead's new state in `outcome`, the call in `result`;
+   * `awaited` when the person is still waiting for this answer (so they hear it directly). Observers only.
+   */
+  settled?(outcome: SubmitOutcome, result: CreateLeadResult, awaited: boolean): Promise<void> | void;
 }
 
 export interface LeadOutbox {
@@ -78,12 +87,27 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     return Math.round(exponential * (0.5 + random() / 2));
   }
 
+  /** Journal, alerts: their trouble must never stop a delivery, so it is logged and swallowed. */
+  async function observe(hook: string, lead: number, call: () => Promise<void> | void): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      log.error({ err: error, lead, hook }, "outbox listener failed");
+    }
+  }
+
   async function attempt(lead: LeadRecord): Promise<SubmitOutcome> {
     const result = await limit(() =>
       client.createLead({ firstName: lead.firstName, mobilePhone: lead.phone, lastName: lead.lastName }),
     );
-    const t = now();
     await listener.attempted?.(lead, result);
+    const outcome = await recordResult(lead, result);
+    await observe("settled", lead.id, () => listener.settled?.(outcome, result, awaited.has(lead.id)));
+    return outcome;
+  }
+
+  async function recordResult(lead: LeadRecord, result: CreateLeadResult): Promise<SubmitOutcome> {
+    const t = now();
     switch (result.kind) {
       case "created":
         await store.leads.markDelivered(lead.id, result.leadId, t);
@@ -142,8 +166,12 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
 
   async function submit(newLead: NewLead): Promise<SubmitOutcome> {
     const { lead, duplicate } = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
-    if (duplicate) return { kind: "duplicate", lead };
+    if (duplicate) {
+      await observe("duplicate", lead.id, () => listener.duplicate?.(lead, newLead));
+      return { kind: "duplicate", lead };
+    }
     log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
+    await observe("received", lead.id, () => listener.received?.(lead));
     awaited.add(lead.id);
     let timeout: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => (timeout = setTimeout(() => resolve("late"), answerWithinMs)));

@@ -101,6 +101,13 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
   const createdBetween = db.prepare<[number, number], LeadRow>(
     `SELECT * FROM leads WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
   );
+  const byUserSince = db
+    .prepare<[number, number], number>(
+      `SELECT count(*) FROM leads
+        WHERE user_id = ? AND created_at >= ? AND actor = 'customer'
+          AND NOT (state = 'rejected' AND last_error IN ('field-firstName', 'field-mobilePhone'))`,
+    )
+    .pluck();
   const counts = db.prepare<[], { state: string; n: number }>(
     `SELECT state, count(*) AS n FROM leads GROUP BY state`,
   );
@@ -151,6 +158,7 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
       notified.run(id);
     },
     listCreatedBetween: async (from, to) => createdBetween.all(from, to).map(toRecord),
+    countByUserSince: async (userId, since) => byUserSince.get(userId, since) ?? 0,
     countByState: async () => {
       const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;
       for (const { state, n } of counts.all()) result[state as LeadState] = n;

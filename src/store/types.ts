@@ -92,6 +92,12 @@ export interface LeadStore {
   /** Leads created in [from, to), oldest first. */
   listCreatedBetween(from: number, to: number): Promise<LeadRecord[]>;
   countByState(): Promise<Record<LeadState, number>>;
+  /**
+   * Leads a customer handed in themselves (actor "customer") created at or after `since`, for the daily
+   * cap. Leads Brainysoft refused for a field the person was then asked to correct do not count: the
+   * corrected one is the same application.
+   */
+  countByUserSince(userId: number, since: number): Promise<number>;
 }
 
 export interface UpdateDeduplicator {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
-import { startFakeTelegram, type FakeTelegram } from "./fake-telegram.js";
+import { createLogger, secretsOf } from "../../src/logger.js";
+import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.js";
 import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "./mock-brainysoft.js";
 
 export const TEST_BOT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api";
@@ -28,12 +28,16 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   crm?: MockBrainysoftOptions;
   outbox?: AppOptions["outbox"];
+  alerts?: AppOptions["alerts"];
+  runtime?: AppOptions["runtime"];
+  /** Options of the fake Bot API server (webhook timings). */
+  telegram?: FakeTelegramOptions;
   dataDir?: string;
 }
 
 /** The real bot, polling a fake Bot API server and talking to a mock Brainysoft, on a temporary data directory. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const telegram = await startFakeTelegram({ token: TEST_BOT_TOKEN });
+  const telegram = await startFakeTelegram({ ...options.telegram, token: TEST_BOT_TOKEN });
   const crm = await startMockBrainysoft(options.crm ?? { token: TEST_CRM_TOKEN });
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "lead-bot-"));
   const config = loadConfig({
@@ -44,6 +48,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     BRAINYSOFT_TIMEOUT_MS: "2000",
     DATA_DIR: dataDir,
     LOG_LEVEL: "debug",
+    // Health and metrics listen on a free port, so that test files can run side by side.
+    PORT: "0",
     ...options.env,
   });
   const lines: string[] = [];
@@ -53,9 +59,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const log = createLogger({ level: config.logLevel, destination });
+  // As main.ts does: the configured secrets are filtered out of every line.
+  const log = createLogger({ level: config.logLevel, destination, secrets: secretsOf(config) });
   const outbox = { baseDelayMs: 200, maxDelayMs: 1_000, pollIntervalMs: 100, ...options.outbox };
-  let app = createApp({ config, log, outbox });
+  let app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime });
   await app.start();
   return {
     get app() {
@@ -68,7 +75,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logText: () => lines.join(""),
     async restart() {
       await app.stop();
-      app = createApp({ config, log, outbox });
+      app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime });
       await app.start();
     },
     async close() {

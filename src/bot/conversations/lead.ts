@@ -3,6 +3,7 @@ import { InlineKeyboard, Keyboard } from "grammy";
 import type { Config } from "../../config.js";
 import { escapeHtml } from "../../html.js";
 import { pickLocale } from "../../i18n.js";
+import type { LeadCap } from "../../leads/daily-cap.js";
 import type { LeadOutbox, SubmitOutcome } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
 import { formatPhone, normalizePhone, type PhoneRules } from "../../phone.js";
@@ -26,6 +27,8 @@ const removeKeyboard = { remove_keyboard: true } as const;
 export interface LeadConversationDeps {
   config: Pick<Config, "phone" | "privacyPolicyUrl" | "defaultLocale">;
   leads: Pick<LeadOutbox, "submit">;
+  /** LEADS_PER_USER_PER_DAY; checked again right before each submit (the entry points check first). */
+  leadCap?: LeadCap | undefined;
 }
 
 /**
@@ -44,6 +47,11 @@ export function createLeadConversation(deps: LeadConversationDeps) {
       const from = ctx.from;
       const chatId = ctx.chat?.id;
       if (!from || chatId === undefined) return;
+      const cap = deps.leadCap;
+      if (cap && (await conversation.external(() => cap.reached(from.id)))) {
+        await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: removeKeyboard });
+        return;
+      }
       const outcome: SubmitOutcome = await conversation.external(() =>
         deps.leads.submit({
           chatId,
@@ -61,7 +69,7 @@ export function createLeadConversation(deps: LeadConversationDeps) {
       } else if (outcome.kind === "field-error") {
         phone = await askPhone(conversation, ctx, firstName, "phone-ask-again", deps.config.phone);
       } else {
-        await ctx.reply(ctx.t(outcomeMessage(outcome), { number: String(outcome.lead.brainysoftId ?? ""), phone: formatPhone(phone) }), {
+        await ctx.reply(ctx.t(outcomeMessage(outcome, chatId), { number: String(outcome.lead.brainysoftId ?? ""), phone: formatPhone(phone) }), {
           reply_markup: removeKeyboard,
         });
         return;
@@ -70,12 +78,14 @@ export function createLeadConversation(deps: LeadConversationDeps) {
   };
 }
 
-function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>): string {
+function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>, chatId: number): string {
   switch (outcome.kind) {
     case "created":
       return "lead-created";
     case "duplicate":
-      return outcome.lead.brainysoftId === undefined ? "lead-duplicate-pending" : "lead-duplicate";
+      if (outcome.lead.brainysoftId !== undefined) return "lead-duplicate";
+      // The number is sent later only to the chat the lead came from: promise it to no one else.
+      return outcome.lead.chatId === chatId ? "lead-duplicate-pending" : "lead-duplicate-pending-elsewhere";
     case "queued":
       return "lead-queued";
     case "rejected":

@@ -18,6 +18,12 @@ const DEEP_LINK = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
   const feature = new Composer<BotContext>();
+  // Told before any question, so that nobody types a name and a phone for a lead that cannot be taken.
+  const capReached = async (ctx: BotContext): Promise<boolean> => {
+    if (!deps.leadCap || !ctx.from || !(await deps.leadCap.reached(ctx.from.id))) return false;
+    await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: { remove_keyboard: true } });
+    return true;
+  };
   // Each chatType() call is its own branch at its own place in the chain, which the order below relies on.
   // Before the conversation, or an active one would take the /start as an answer.
   feature.chatType("private").command("start", async (ctx, next) => {
@@ -29,6 +35,7 @@ export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
   feature.chatType("private").command("start", async (ctx) => {
     const payload = ctx.match.trim();
     const args: LeadConversationArgs = { source: DEEP_LINK.test(payload) ? payload : "direct" };
+    if (await capReached(ctx)) return;
     await ctx.reply(ctx.t("start-greeting"), { reply_markup: { remove_keyboard: true } });
     await ctx.conversation.enter(LEAD_CONVERSATION, args);
   });
@@ -45,6 +52,7 @@ export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
       return;
     }
     const args: LeadConversationArgs = { source: "direct", phone: phone.digits };
+    if (await capReached(ctx)) return;
     await ctx.conversation.enter(LEAD_CONVERSATION, args);
   });
   return feature;

@@ -1,0 +1,186 @@
+/**
+ * Tells every admin when Brainysoft stops answering or refuses the credentials, when it answers
+ * again, and when a lead fails for good: one message per event, never one per lead. Repeats are
+ * folded into a count that the recovery message (or an hourly reminder) carries.
+ */
+import type { Api } from "grammy";
+import type { CreateLeadResult } from "../brainysoft/client.js";
+import { escapeHtml } from "../html.js";
+import type { Translate } from "../i18n.js";
+import type { OutboxListener } from "../leads/outbox.js";
+import type { Logger } from "../logger.js";
+import { maskPhone } from "../phone.js";
+import type { LeadRecord, Store } from "../store/types.js";
+import { formatDuration, sourceLabel, type Tr } from "./format.js";
+import { scrubDetail } from "./journal.js";
+
+export interface AlertCenterOptions {
+  api: () => Api;
+  adminIds: readonly number[];
+  t: Translate;
+  /** Alerts happen outside any chat, so they are written in the operator's default language. */
+  locale: string;
+  store: Pick<Store, "leads" | "events">;
+  log: Logger;
+  now?: () => number;
+  /** Failed calls in a row before "Brainysoft is not answering" (a refused credential is told at once). Default 3. */
+  failuresBeforeAlert?: number;
+  /** While an outage lasts, at most one reminder this often. Default 1 h. */
+  remindEveryMs?: number;
+  /** After a lead fails for good, further failures for this long are counted and told in one message. Default 10 min. */
+  foldLeadFailuresMs?: number;
+}
+
+export interface AlertCenter extends OutboxListener {
+  /** Resolves when the messages decided so far have been sent (or failed). */
+  flush(): Promise<void>;
+  /** Drops pending summaries and waits for messages being sent. */
+  stop(): Promise<void>;
+}
+
+type Problem = "down" | "auth";
+
+type Health =
+  | { kind: "ok"; failures: number; since?: number | undefined }
+  | { kind: Problem; since: number; failures: number; sinceLastMessage: number; lastMessageAt: number };
+
+export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
+  const { adminIds, log, store } = options;
+  const now = options.now ?? Date.now;
+  const threshold = options.failuresBeforeAlert ?? 3;
+  const remindEveryMs = options.remindEveryMs ?? 60 * 60_000;
+  const foldMs = options.foldLeadFailuresMs ?? 10 * 60_000;
+  const t: Tr = (key, vars) => options.t(options.locale, key, vars);
+
+  let health: Health = { kind: "ok", failures: 0 };
+  let fold: { count: number; timer: NodeJS.Timeout } | undefined;
+  /** Messages go out one after another, so a recovery never overtakes its alert. */
+  let queue: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  /** `text` is built when the message's turn comes, so counts (queue depth) are current. */
+  function tell(text: () => Promise<string>): void {
+    queue = queue.then(async () => {
+      let message: string;
+      try {
+        message = await text();
+      } catch (error) {
+        log.error({ err: error }, "could not compose an admin alert");
+        return;
+      }
+      for (const admin of adminIds) {
+        await options
+          .api()
+          // Explicit, whatever Api is passed in: the texts are HTML with escaped details.
+          .sendMessage(admin, message, { parse_mode: "HTML" })
+          .catch((error: unknown) => {
+            // An admin who never opened the bot cannot be written to (403): the journal shows it.
+            log.warn({ err: error, admin }, "admin alert not delivered");
+            return store.events.record({ kind: "error", actor: "system", source: "telegram", detail: scrubDetail(`alert to admin ${admin} not delivered: ${String(error)}`) });
+          })
+          .catch(() => undefined);
+      }
+    });
+  }
+
+  const waiting = async () => (await store.leads.countByState()).pending;
+  const journal = (kind: string, detail: string) =>
+    store.events.record({ at: now(), kind, actor: "system", source: "brainysoft", detail }).catch((error: unknown) => {
+      log.error({ err: error }, "could not record an alert in the journal");
+    });
+
+  function failed(problem: Problem, result: CreateLeadResult & { detail: string }): void {
+    const at = now();
+    const detail = escapeHtml(scrubDetail(result.detail, 120));
+    if (health.kind === "ok") {
+      health = { kind: "ok", failures: health.failures + 1, since: health.since ?? at };
+      if (problem === "down" && health.failures < threshold) return;
+      health = { kind: problem, since: health.since ?? at, failures: health.failures, sinceLastMessage: 0, lastMessageAt: at };
+      void journal(problem === "auth" ? "auth-failure" : "outage", result.detail);
+      tell(async () => t(problem === "auth" ? "alert-crm-auth" : "alert-crm-down", { detail, pending: await waiting() }));
+      return;
+    }
+    if (problem === "auth" && health.kind === "down") {
+      // Answering again but refusing the credentials is a new problem, with a different fix.
+      health = { ...health, kind: "auth", failures: health.failures + 1, sinceLastMessage: 0, lastMessageAt: at };
+      void journal("auth-failure", result.detail);
+      tell(async () => t("alert-crm-auth", { detail, pending: await waiting() }));
+      return;
+    }
+    health.failures += 1;
+    health.sinceLastMessage += 1;
+    if (at - health.lastMessageAt < remindEveryMs) return;
+    const { since, sinceLastMessage } = health;
+    health.sinceLastMessage = 0;
+    health.lastMessageAt = at;
+    const kind = health.kind;
+    tell(async () =>
+      t(kind === "auth" ? "alert-crm-auth-still" : "alert-crm-still-down", {
+        duration: formatDuration(at - since, t),
+        failures: sinceLastMessage,
+        detail,
+        pending: await waiting(),
+      }),
+    );
+  }
+
+  function answered(): void {
+    if (health.kind === "ok") {
+      health = { kind: "ok", failures: 0 };
+      return;
+    }
+    const { since, failures } = health;
+    const duration = formatDuration(now() - since, t);
+    health = { kind: "ok", failures: 0 };
+    void journal("recovered", `after ${Math.round((now() - since) / 1000)} s, ${failures} failed calls`);
+    tell(async () => t("alert-crm-recovered", { duration, failures, pending: await waiting() }));
+  }
+
+  function leadFailed(lead: LeadRecord, result: CreateLeadResult): void {
+    if (fold) {
+      fold.count += 1;
+      return;
+    }
+    const reason = "detail" in result ? escapeHtml(scrubDetail(result.detail, 120)) : result.kind;
+    tell(async () =>
+      t("alert-lead-failed", {
+        id: String(lead.id),
+        state: lead.state,
+        phone: maskPhone(lead.phone),
+        source: escapeHtml(sourceLabel(lead, t)),
+        reason,
+      }),
+    );
+    openFold();
+  }
+
+  /** One window at a time: its failures are told together when it closes, and a new window opens if there were any. */
+  function openFold(): void {
+    const timer = setTimeout(() => {
+      const count = fold?.count ?? 0;
+      fold = undefined;
+      if (count === 0 || stopped) return;
+      tell(async () => t("alert-leads-failed-more", { count, duration: formatDuration(foldMs, t) }));
+      openFold();
+    }, foldMs);
+    timer.unref();
+    fold = { count: 0, timer };
+  }
+
+  return {
+    settled(outcome, result, awaited) {
+      if (stopped) return;
+      if (result.kind === "created") answered();
+      else if (result.kind === "transient" || result.kind === "auth") failed(result.kind === "auth" ? "auth" : "down", result);
+      // A field error with the person still there is theirs to fix (they are asked again); later, nobody can.
+      if (outcome.kind === "rejected" || (outcome.kind === "field-error" && !awaited)) leadFailed(outcome.lead, result);
+    },
+    flush: () => queue,
+    async stop() {
+      stopped = true;
+      if (fold) clearTimeout(fold.timer);
+      fold = undefined;
+      await queue;
+    },
+  };
+}

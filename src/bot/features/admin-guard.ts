@@ -1,0 +1,21 @@
+import { Composer } from "grammy";
+import type { BotContext } from "../context.js";
+
+/** The admin commands of this folder (agent management has its own feature). */
+export const ADMIN_COMMANDS = ["logs", "stats", "pending", "retry", "export"] as const;
+
+export const isAdmin = (ctx: BotContext): boolean => ctx.role === "admin";
+
+/**
+ * For anyone but an admin these commands do not exist, and they are told just that (with the way to
+ * apply), at any step of a conversation; nothing hints that admins have them. In groups they are not
+ * answered by the admin features at all, as the journal and the export hold personal data.
+ */
+export function adminCommandsRefused(): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  feature
+    .chatType("private")
+    .filter((ctx) => !isAdmin(ctx))
+    .command([...ADMIN_COMMANDS], (ctx) => ctx.reply(ctx.t("admin-no-such-command")));
+  return feature;
+}

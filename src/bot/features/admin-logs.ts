@@ -1,0 +1,127 @@
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { formatShortTime, type Tr } from "../../admin/format.js";
+import { ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/journal.js";
+import { escapeHtml } from "../../html.js";
+import type { EventJournal, LeadEvent } from "../../store/types.js";
+import type { BotContext } from "../context.js";
+import { noteUpdate } from "../update-notes.js";
+import { isAdmin } from "./admin-guard.js";
+
+/** Events per message: ten two- or three-line entries stay well inside a phone screen's scroll and Telegram's 4096. */
+export const LOGS_PAGE = 10;
+const DEFAULT_COUNT = 20;
+const MAX_COUNT = 500;
+
+/** "all", "errors", "leads" or "agent:<id>"; in callback data as "all", "errors", "leads", "a<id>". */
+export type LogsFilter = "all" | "errors" | "leads" | `agent:${number}`;
+
+export interface LogsRequest {
+  count: number;
+  filter: LogsFilter;
+}
+
+/** "/logs", "/logs 50", "/logs errors", "/logs 30 agent 42": undefined when it is none of these. */
+export function parseLogsArgs(text: string): LogsRequest | undefined {
+  const words = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  let count = DEFAULT_COUNT;
+  if (words[0] !== undefined && /^\d{1,4}$/.test(words[0])) {
+    count = Number(words.shift());
+    if (count < 1 || count > MAX_COUNT) return undefined;
+  }
+  const [word, id, ...rest] = words;
+  if (rest.length > 0) return undefined;
+  if (word === undefined) return { count, filter: "all" };
+  if ((word === "errors" || word === "leads") && id === undefined) return { count, filter: word };
+  if (word === "agent" && id !== undefined && /^\d{1,16}$/.test(id)) return { count, filter: `agent:${Number(id)}` };
+  return undefined;
+}
+
+function query(filter: LogsFilter): { kinds: readonly string[]; actor?: string } {
+  if (filter === "errors") return { kinds: ERROR_KINDS };
+  if (filter === "leads") return { kinds: LEAD_KINDS };
+  if (filter === "all") return { kinds: SHOWN_KINDS };
+  return { kinds: SHOWN_KINDS, actor: filter };
+}
+
+const encodeFilter = (f: LogsFilter) => (f.startsWith("agent:") ? `a${f.slice(6)}` : f);
+function decodeFilter(code: string): LogsFilter | undefined {
+  if (code === "all" || code === "errors" || code === "leads") return code;
+  return /^a\d{1,16}$/.test(code) ? `agent:${Number(code.slice(1))}` : undefined;
+}
+const CALLBACK = /^logs:(\d{1,3}):(\d{1,3}):(all|errors|leads|a\d{1,16})$/;
+
+function actorLabel(actor: string, t: Tr): string {
+  const [role, id = ""] = actor.split(":");
+  if (role === "agent" || role === "admin") return t(`actor-${role}`, { id });
+  return role === "customer" ? t("actor-customer") : t("actor-system");
+}
+
+/** Two lines (three with a detail): when and what, then who, from where and which phone. */
+export function formatEvent(e: LeadEvent, t: Tr): string {
+  const lead = e.leadId !== undefined ? ` · #${e.leadId}` : "";
+  const crm = e.brainysoftId !== undefined ? ` → <b>${e.brainysoftId}</b>` : "";
+  const first = `<b>${formatShortTime(e.at)}</b> ${t("logs-kind", { kind: e.kind })}${lead}${crm}`;
+  const who = [actorLabel(e.actor, t)];
+  // The deep link (or "agent:<id>", "brainysoft", "bot") adds to who did it, unless it says the same.
+  if (e.source !== undefined && e.source !== "direct" && e.source !== e.actor) who.push(e.source);
+  if (e.maskedPhone !== undefined) who.push(e.maskedPhone);
+  const detail = e.detail ? `\n<code>${escapeHtml(e.detail.length > 100 ? `${e.detail.slice(0, 99)}…` : e.detail)}</code>` : "";
+  return `${first}\n<i>${escapeHtml(who.join(" · "))}</i>${detail}`;
+}
+
+/** One page of `count` newest events from `offset`, with buttons to the neighbouring pages. */
+export async function renderLogsPage(
+  events: EventJournal,
+  request: LogsRequest,
+  offset: number,
+  t: Tr,
+): Promise<{ text: string; keyboard: InlineKeyboard | undefined }> {
+  const size = Math.min(LOGS_PAGE, request.count - offset);
+  // One more than shown tells whether an older page exists (within the count asked for).
+  const page = size > 0 ? await events.recent(size + 1, offset, query(request.filter)) : [];
+  const shown = page.slice(0, size);
+  const filter = t("logs-filter", { filter: request.filter.startsWith("agent:") ? "agent" : request.filter, id: request.filter.slice(6) });
+  if (shown.length === 0) return { text: t("logs-empty", { filter }), keyboard: undefined };
+  const header = t("logs-header", { filter, count: request.count, from: offset + 1, to: offset + shown.length });
+  const text = [header, ...shown.map((e) => formatEvent(e, t))].join("\n\n");
+  const keyboard = new InlineKeyboard();
+  const data = (at: number) => `logs:${request.count}:${at}:${encodeFilter(request.filter)}`;
+  if (offset > 0) keyboard.text(t("logs-newer"), data(Math.max(0, offset - LOGS_PAGE)));
+  if (page.length > size && offset + size < request.count) keyboard.text(t("logs-older"), data(offset + size));
+  return { text, keyboard: keyboard.inline_keyboard[0]?.length ? keyboard : undefined };
+}
+
+/** /logs [N] [errors|leads|agent <id>]: the journal, newest first, paged with buttons. */
+export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotContext> {
+  const feature = new Composer<BotContext>();
+  const admins = feature.chatType("private").filter(isAdmin);
+  const tr = (ctx: BotContext): Tr => (key, vars) => ctx.t(key, vars);
+
+  admins.command("logs", async (ctx) => {
+    const request = parseLogsArgs(ctx.match);
+    if (!request) {
+      await ctx.reply(ctx.t("logs-usage"));
+      return;
+    }
+    noteUpdate(ctx, `logs ${request.count} ${request.filter}`);
+    const page = await renderLogsPage(deps.events, request, 0, tr(ctx));
+    await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
+  });
+
+  admins.callbackQuery(CALLBACK, async (ctx) => {
+    const [, count, offset, code] = ctx.match;
+    const filter = decodeFilter(code ?? "");
+    if (!filter) return ctx.answerCallbackQuery();
+    noteUpdate(ctx, `logs page from ${offset}`);
+    const page = await renderLogsPage(deps.events, { count: Number(count), filter }, Number(offset), tr(ctx));
+    await ctx.answerCallbackQuery();
+    try {
+      // Without reply_markup the buttons would go: the last page keeps a way back.
+      await ctx.editMessageText(page.text, { reply_markup: page.keyboard ?? { inline_keyboard: [] } });
+    } catch (error) {
+      // A double tap asks for the page already shown; Telegram refuses an edit to the same content.
+      if (!(error instanceof GrammyError && /message is not modified/.test(error.description))) throw error;
+    }
+  });
+  return feature;
+}

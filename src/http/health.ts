@@ -1,0 +1,67 @@
+import type { BrainysoftClient } from "../brainysoft/client.js";
+import type { Store } from "../store/types.js";
+
+/** What /readyz answers, as JSON. `ready` is the status code: 200 when true, 503 when false. */
+export interface Readiness {
+  ready: boolean;
+  /** Whether updates are being taken (polling running, or webhook accepting); false while stopping. */
+  updates: { ok: boolean; mode: "polling" | "webhook" };
+  store: { ok: boolean; pendingLeads?: number; error?: string };
+  telegram: { ok: boolean; latencyMs: number; error?: string };
+  /** Reported, not required: while Brainysoft is away leads are saved and sent later. */
+  brainysoft: { reachable: boolean; latencyMs: number; detail?: string };
+}
+
+export interface ReadinessDeps {
+  mode: "polling" | "webhook";
+  takingUpdates(): boolean;
+  store: Pick<Store, "leads">;
+  /** A Bot API call that proves Telegram answers with our token (getMe). */
+  telegramProbe(signal: AbortSignal): Promise<unknown>;
+  brainysoft: Pick<BrainysoftClient, "ping">;
+  /** Per check; a probe must answer well within the orchestrator's own timeout. Default 3 s. */
+  timeoutMs?: number;
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the checks in parallel: the answer takes as long as the slowest, never more than the timeout. */
+export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
+  const timeoutMs = deps.timeoutMs ?? 3_000;
+  const [store, telegram, brainysoft] = await Promise.all([
+    (async (): Promise<Readiness["store"]> => {
+      try {
+        const counts = await withTimeout(deps.store.leads.countByState(), timeoutMs, "the store");
+        return { ok: true, pendingLeads: counts.pending };
+      } catch (error) {
+        return { ok: false, error: describe(error) };
+      }
+    })(),
+    (async (): Promise<Readiness["telegram"]> => {
+      const started = performance.now();
+      try {
+        await deps.telegramProbe(AbortSignal.timeout(timeoutMs));
+        return { ok: true, latencyMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        // grammY's messages name the method, never the token.
+        return { ok: false, latencyMs: Math.round(performance.now() - started), error: describe(error) };
+      }
+    })(),
+    (async (): Promise<Readiness["brainysoft"]> => {
+      const started = performance.now();
+      try {
+        return await withTimeout(deps.brainysoft.ping(), timeoutMs, "Brainysoft");
+      } catch (error) {
+        return { reachable: false, latencyMs: Math.round(performance.now() - started), detail: describe(error) };
+      }
+    })(),
+  ]);
+  const updates = { ok: deps.takingUpdates(), mode: deps.mode };
+  return { ready: updates.ok && store.ok && telegram.ok, updates, store, telegram, brainysoft };
+}

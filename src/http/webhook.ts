@@ -1,0 +1,93 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Bot } from "grammy";
+import type { Update } from "grammy/types";
+import type { BotContext } from "../bot/context.js";
+import type { Logger } from "../logger.js";
+import { handleUpdateSafely } from "../runtime/handle-update.js";
+import type { InFlight } from "../runtime/in-flight.js";
+
+/** Updates are a few kilobytes; anything much larger is not from Telegram. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface WebhookOptions {
+  bot: Bot<BotContext>;
+  secret: string;
+  inFlight: InFlight;
+  log: Logger;
+  /**
+   * How long Telegram waits for the answer: the update is answered when handled, or after this long
+   * while its handling goes on (see README, "Running in production").
+   */
+  answerWithinMs: number;
+  /** False while shutting down: new updates get 503 and Telegram keeps them for the next instance. */
+  accepting(): boolean;
+}
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * POST handler for Telegram's webhook. Only requests carrying the secret set with setWebhook are read:
+ * anything else gets 401 and is never handled. A re-sent update is answered 200 and dropped by the
+ * bot's update de-duplication, so it is handled once however often it arrives.
+ */
+export function webhookHandler(options: WebhookOptions): RouteHandler {
+  const { bot, inFlight, log } = options;
+  const expected = Buffer.from(options.secret, "utf8");
+
+  return async (req, res) => {
+    if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], expected)) {
+      log.warn({ ip: req.socket.remoteAddress }, "webhook request without the right secret refused");
+      return answer(res, 401, "unauthorized");
+    }
+    if (!options.accepting()) return answer(res, 503, "shutting down", { "retry-after": "5" });
+    const body = await readBody(req);
+    if (body === "too-large") return answer(res, 413, "too large");
+    const update = parseUpdate(body);
+    if (!update) return answer(res, 400, "not an update");
+
+    inFlight.add(update.update_id);
+    const handling = handleUpdateSafely(bot, update, log).finally(() => inFlight.done(update.update_id));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), options.answerWithinMs)));
+    if ((await Promise.race([handling, late])) === "late") {
+      log.info({ update: update.update_id }, "webhook answered before the update was handled");
+    }
+    clearTimeout(timer);
+    answer(res, 200, "");
+  };
+}
+
+function secretMatches(header: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof header !== "string") return false;
+  const given = Buffer.from(header, "utf8");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return "too-large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseUpdate(body: string): Update | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    if (value && typeof value === "object" && Number.isInteger((value as { update_id?: unknown }).update_id)) return value as Update;
+  } catch {
+    // answered 400 below
+  }
+  return undefined;
+}
+
+function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  // Telegram may have given up waiting (its own timeout): the connection is gone, nothing to write.
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
+  res.end(text);
+}

@@ -1,0 +1,77 @@
+import { createConcurrentSink, createRunner, createSource, createUpdateFetcher } from "@grammyjs/runner";
+import type { Api, Bot } from "grammy";
+import type { Update } from "grammy/types";
+import type { BotContext } from "../bot/context.js";
+import type { Logger } from "../logger.js";
+import { handleUpdateSafely } from "./handle-update.js";
+import { createInFlight, type InFlight } from "./in-flight.js";
+
+export type AllowedUpdate = Exclude<keyof Update, "update_id">;
+
+export interface Poller {
+  readonly inFlight: InFlight;
+  /** False once stopped, or when Telegram refused getUpdates for good (401, or 409: a webhook or another instance). */
+  isRunning(): boolean;
+  /**
+   * Stops taking updates, waits up to `drainMs` for the ones taken, then confirms to Telegram every
+   * update below the oldest unfinished one, so that a restart gets only what this process did not finish.
+   */
+  stop(drainMs: number): Promise<{ drained: boolean }>;
+}
+
+/**
+ * Concurrent long polling: @grammyjs/runner's source and concurrent sink, put together here (rather
+ * than with `run()`) to know which updates were taken and which finished. `run()` neither waits for
+ * handlers on stop nor confirms the last batch, so Telegram would send it again after every deploy.
+ */
+export function startPolling(bot: Bot<BotContext>, options: { allowedUpdates: readonly AllowedUpdate[]; log: Logger }): Poller {
+  const { log } = options;
+  const inFlight = createInFlight();
+  let lastTaken: number | undefined;
+  let failed = false;
+  const fetchUpdates = createUpdateFetcher(bot, { fetch: { allowed_updates: options.allowedUpdates } });
+  const source = createSource({
+    async supply(batchSize, signal) {
+      const updates = await fetchUpdates(batchSize, signal);
+      for (const update of updates) {
+        inFlight.add(update.update_id);
+        lastTaken = update.update_id;
+      }
+      return updates;
+    },
+  });
+  const sink = createConcurrentSink<Update>(
+    { consume: (update) => handleUpdateSafely(bot, update, log).finally(() => inFlight.done(update.update_id)) },
+    async (error) => log.error({ err: error }, "update handling failed outside the bot"),
+  );
+  const runner = createRunner(source, sink);
+  runner.start();
+  runner.task()?.catch((error: unknown) => {
+    failed = true;
+    log.error({ err: error }, "long polling stopped: Telegram refused getUpdates");
+  });
+
+  return {
+    inFlight,
+    isRunning: () => !failed && runner.isRunning(),
+    async stop(drainMs) {
+      await Promise.resolve(runner.stop()).catch(() => undefined);
+      const drained = await inFlight.idle(drainMs);
+      if (!drained) log.warn({ updates: inFlight.size }, "stopping with updates still in progress");
+      const offset = inFlight.lowest() ?? (lastTaken === undefined ? undefined : lastTaken + 1);
+      if (offset !== undefined && !failed) {
+        // getUpdates with a higher offset is Telegram's only way to confirm; what it returns now is left for the next start.
+        await bot.api
+          .getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5_000)))
+          .then(() => log.info({ offset }, "updates confirmed"))
+          .catch((error: unknown) => log.warn({ err: error }, "could not confirm the handled updates"));
+      }
+      return { drained };
+    },
+  };
+}
+
+/** grammY types its signals with the abort-controller polyfill; Node's own AbortSignal is what it gets at run time. */
+export function grammySignal(signal: AbortSignal): Parameters<Api["getMe"]>[0] {
+  return signal as unknown as Parameters<Api["getMe"]>[0];
+}

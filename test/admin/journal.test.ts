@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLeadJournal } from "../../src/admin/journal.js";
+import { createBrainysoftClient, type BrainysoftClient } from "../../src/brainysoft/client.js";
+import { combineListeners } from "../../src/leads/listeners.js";
+import { createLeadOutbox, type OutboxListener } from "../../src/leads/outbox.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { NewLead, Store } from "../../src/store/types.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+
+let crm: MockBrainysoft;
+let store: Store;
+let client: BrainysoftClient;
+let dir: string;
+
+beforeEach(async () => {
+  crm = await startMockBrainysoft({ token: "journal-token" });
+  dir = mkdtempSync(join(tmpdir(), "journal-"));
+  store = openSqliteStore({ dataDir: dir });
+  client = createBrainysoftClient({ baseUrl: crm.baseUrl, auth: { kind: "token", token: "journal-token" }, timeoutMs: 500 });
+});
+afterEach(async () => {
+  await client.close();
+  await store.close();
+  await crm.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const lead = (phone: string, extra: Partial<NewLead> = {}): NewLead => ({
+  chatId: 1, userId: 1, firstName: "Анна", phone, source: "direct", actor: "customer", locale: "ru", ...extra,
+});
+
+function outbox(extra: OutboxListener[] = [], maxAgeMs = 60_000) {
+  return createLeadOutbox({
+    store, client, log: pino({ level: "silent" }), concurrency: 2, duplicateWindowMs: 60_000, maxAgeMs,
+    baseDelayMs: 1, maxDelayMs: 2, listener: combineListeners(createLeadJournal({ events: store.events }), ...extra),
+  });
+}
+/** The journal oldest first, as "kind actor #lead detail". */
+async function journal(): Promise<string[]> {
+  const events = await store.events.between(0, Date.now() + 1000);
+  return events.map((e) => [e.kind, e.actor, e.leadId !== undefined ? `#${e.leadId}` : "", e.brainysoftId ?? "", e.detail ?? ""].filter((part) => part !== "").join(" "));
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("the lead journal", () => {
+  it("records receipt, each Brainysoft call with its latency, and the delivery, under the agent who handed it in", async () => {
+    const result = await outbox().submit(lead("79776200777", { actor: "agent", agentId: 42, source: "agent:42" }));
+    expect(result.kind).toBe("created");
+    const lines = await journal();
+    expect(lines[0]).toBe(`received agent:42 #${result.lead.id}`);
+    expect(lines[1]).toMatch(new RegExp(`^crm-ok system #${result.lead.id} created 200 \\d+ms$`));
+    expect(lines[2]).toBe(`delivered agent:42 #${result.lead.id} ${crm.created[0]?.id}`);
+    const [delivered] = await store.events.recent(1, 0, { kinds: ["delivered"] });
+    expect(delivered).toMatchObject({ maskedPhone: "+7 977 ***-**-77", source: "agent:42" });
+  });
+
+  it("a lead queued once, each failed call, then given up with the reason", async () => {
+    crm.setFault("http503");
+    const box = outbox([], 150);
+    const { lead: queued } = await box.submit(lead("79776200777"));
+    for (let i = 0; i < 250 && (await store.leads.get(queued.id))?.state === "pending"; i++) {
+      await sleep(20);
+      await box.deliverDue();
+    }
+    const lines = await journal();
+    const calls = crm.received.length;
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => l.startsWith("crm-error"))).toHaveLength(calls);
+    expect(lines.filter((l) => l.startsWith("queued"))).toEqual([`queued customer #${queued.id} transient: HTTP 503 non-JSON body`]);
+    expect(lines.at(-1)).toBe(`failed customer #${queued.id} gave up after ${calls} attempts: HTTP 503 non-JSON body`);
+  });
+
+  it("a duplicate under whoever handed it in again, and a refused field as rejected", async () => {
+    const box = outbox();
+    const first = await box.submit(lead("79776200777"));
+    await box.submit(lead("79776200777", { actor: "agent", agentId: 7, source: "agent:7" }));
+    crm.setFieldError("firstName", 1);
+    const refused = await box.submit(lead("79161234567"));
+    const lines = await journal();
+    expect(lines).toContain(`duplicate agent:7 #${first.lead.id} ${crm.created[0]?.id}`);
+    expect(lines.at(-1)).toBe(`rejected customer #${refused.lead.id} field firstName`);
+  });
+
+  it("an observer that fails does not stop a delivery", async () => {
+    const broken: OutboxListener = {
+      settled: () => Promise.reject(new Error("journal disk full")),
+      received: () => {
+        throw new Error("boom");
+      },
+    };
+    const result = await outbox([broken]).submit(lead("79776200777"));
+    expect(result.kind).toBe("created");
+    expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered" });
+  });
+});

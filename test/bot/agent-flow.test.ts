@@ -1,0 +1,262 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
+
+const admin: FakeUser = { id: 7000, first_name: "Админ", language_code: "ru" };
+const agent: FakeUser = { id: 7001, first_name: "Оператор", language_code: "ru" };
+const customer: FakeUser = { id: 7002, first_name: "Клиент", language_code: "ru" };
+const newcomer: FakeUser = { id: 7003, first_name: "Новенькая", language_code: "ru" };
+const englishAgent: FakeUser = { id: 7004, first_name: "Operator", language_code: "en" };
+/** Someone whose card an agent forwards from another chat. */
+const someone: FakeUser = { id: 9100, first_name: "Иван", last_name: "Петров" };
+
+const ROLES = { AGENT_IDS: `${agent.id},${englishAgent.id}`, ADMIN_IDS: String(admin.id) };
+const WAIT = 10_000;
+
+let t: TestApp;
+afterEach(async () => t?.close());
+
+async function start(options: TestAppOptions = {}) {
+  t = await startTestApp({ ...options, env: { ...ROLES, ...options.env } });
+  return t;
+}
+
+const next = (user: FakeUser) => t.telegram.nextMessage(user.id, WAIT);
+async function say(user: FakeUser, text: string): Promise<SentMessage> {
+  t.telegram.sendText(user, text);
+  return next(user);
+}
+/** Lines of the answers, as the agent sees them. */
+const plain = (m: SentMessage) => m.plainText ?? "";
+const storedLeads = () => t.app.store.leads.listCreatedBetween(0, Date.now() + 60_000);
+
+describe("a call-center agent's contacts become leads", () => {
+  it("a forwarded contact card: the lead number comes back, the CRM gets first and last name", async () => {
+    await start();
+    t.telegram.sendContact(
+      agent,
+      { phone_number: "+79776200777", first_name: "Иван", last_name: "Петров", user_id: someone.id },
+      { forwardFrom: someone },
+    );
+    const answer = await next(agent);
+    const [created] = t.crm.created;
+    expect(plain(answer)).toBe(`✅ Иван Петров, +7 977 620-07-77 — заявка № ${created?.id}`);
+    expect(created?.body).toEqual({ firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" });
+    const [lead] = await storedLeads();
+    expect(lead).toMatchObject({
+      actor: "agent",
+      agentId: agent.id,
+      source: `agent:${agent.id}`,
+      chatId: agent.id,
+      state: "delivered",
+      brainysoftId: created?.id,
+    });
+    // A single card is its own batch: no summary follows it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(t.telegram.unread(agent.id)).toEqual([]);
+  });
+
+  it("a card shared from the address book, without a user id, with a national number", async () => {
+    await start();
+    t.telegram.sendContact(agent, { phone_number: "8 (916) 123-45-67", first_name: "Анна" });
+    expect(plain(await next(agent))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
+    expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Анна", mobilePhone: "79161234567" }]);
+  });
+
+  it("a contact card that only carries a vCard", async () => {
+    await start();
+    const vcard = [
+      "BEGIN:VCARD",
+      "VERSION:3.0",
+      "N:Сидорова;Мария;;;",
+      "FN:Мария Сидорова",
+      "TEL;TYPE=WORK:+7 495 123-45-67",
+      "TEL;TYPE=CELL:8 903 123-45-67",
+      "END:VCARD",
+    ].join("\r\n");
+    t.telegram.sendContact(agent, { phone_number: "", first_name: "", vcard });
+    expect(plain(await next(agent))).toMatch(/^✅ Мария Сидорова, \+7 903 123-45-67 — заявка № \d+$/);
+    expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Мария", lastName: "Сидорова", mobilePhone: "79031234567" }]);
+  });
+
+  it("text lines with a name and a phone in any order and format, answered line by line with a summary", async () => {
+    await start();
+    const answer = await say(agent, "Иван +7 977 620-07-77\n+7 (977) 620 07 77 Иван\n+7 (916) 123 45 67 Анна\n89031234567, Пётр\nпозвонить завтра");
+    const [first, second, third] = t.crm.created.map((l) => l.id);
+    expect(plain(answer).split("\n")).toEqual([
+      `✅ Иван, +7 977 620-07-77 — заявка № ${first}`,
+      `↩️ Иван, +7 977 620-07-77 — уже зарегистрирован: заявка № ${first}`,
+      `✅ Анна, +7 916 123-45-67 — заявка № ${second}`,
+      `✅ Пётр, +7 903 123-45-67 — заявка № ${third}`,
+      "❌ позвонить завтра — нет номера телефона",
+      "Итого 5 контактов: создано — 3, уже были — 1, отклонено — 1",
+    ]);
+    expect(t.crm.created.map((l) => l.body)).toEqual([
+      { firstName: "Иван", mobilePhone: "79776200777" },
+      { firstName: "Анна", mobilePhone: "79161234567" },
+      { firstName: "Пётр", mobilePhone: "79031234567" },
+    ]);
+  });
+
+  it("a single typed line gets a single line back; names are escaped", async () => {
+    await start();
+    expect(plain(await say(agent, "89776200777, <Вася> & Co"))).toMatch(/^✅ <Вася> & Co, \+7 977 620-07-77 — заявка № \d+$/);
+    expect(t.crm.created[0]?.body).toEqual({ firstName: "<Вася> & Co", mobilePhone: "79776200777" });
+  });
+
+  it("a dozen forwarded cards: each answered in order, two duplicates and one invalid number, 9 leads, one summary", async () => {
+    await start();
+    const cards: { first_name: string; last_name?: string; phone_number: string }[] = [
+      { first_name: "Иван", last_name: "Петров", phone_number: "+7 977 620-07-77" },
+      { first_name: "Анна", phone_number: "8 916 123-45-67" },
+      { first_name: "Пётр", last_name: "Сидоров", phone_number: "79031234567" },
+      { first_name: "Мария", phone_number: "+7 (925) 111-22-33" },
+      { first_name: "Олег", phone_number: "89261112233" },
+      { first_name: "Иван", last_name: "Петров", phone_number: "8 977 620 07 77" },
+      { first_name: "Елена", phone_number: "+79035556677" },
+      { first_name: "Сергей", phone_number: "12345" },
+      { first_name: "Ольга", phone_number: "+7 915 000-11-22" },
+      { first_name: "Анна", phone_number: "+79161234567" },
+      { first_name: "Дмитрий", phone_number: "+7 999 123-45-67" },
+      { first_name: "Наталья", last_name: "Ким", phone_number: "8 (964) 765-43-21" },
+    ];
+    for (const card of cards) t.telegram.sendContact(agent, card, { forwardFrom: someone });
+
+    const answers: SentMessage[] = [];
+    for (let i = 0; i < cards.length; i++) answers.push(await next(agent));
+    const names = answers.map((a) => /^\S+ ([^,]+?)(,| —)/.exec(plain(a))?.[1]);
+    expect(names).toEqual(cards.map((c) => (c.phone_number === "12345" ? "Сергей 12345" : [c.first_name, c.last_name].filter(Boolean).join(" "))));
+    expect(answers.map((a) => plain(a).split(" ")[0])).toEqual(["✅", "✅", "✅", "✅", "✅", "↩️", "✅", "❌", "✅", "↩️", "✅", "✅"]);
+    expect(plain(answers[7]!)).toBe("❌ Сергей 12345 — в номере не хватает цифр");
+    // Each answer replies to the card it is about.
+    const replyTo = answers.map((a) => (a.raw.reply_parameters as { message_id: number }).message_id);
+    expect([...replyTo].sort((a, b) => a - b)).toEqual(replyTo);
+
+    const summary = await next(agent);
+    expect(plain(summary)).toBe("Итого 12 контактов: создано — 9, уже были — 2, отклонено — 1");
+    expect(t.crm.created.map((l) => l.body)).toEqual([
+      { firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" },
+      { firstName: "Анна", mobilePhone: "79161234567" },
+      { firstName: "Пётр", lastName: "Сидоров", mobilePhone: "79031234567" },
+      { firstName: "Мария", mobilePhone: "79251112233" },
+      { firstName: "Олег", mobilePhone: "79261112233" },
+      { firstName: "Елена", mobilePhone: "79035556677" },
+      { firstName: "Ольга", mobilePhone: "79150001122" },
+      { firstName: "Дмитрий", mobilePhone: "79991234567" },
+      { firstName: "Наталья", lastName: "Ким", mobilePhone: "79647654321" },
+    ]);
+    expect(t.crm.received).toHaveLength(9);
+    expect(plain(answers[5]!)).toContain(`уже зарегистрирован: заявка № ${t.crm.created[0]?.id}`);
+    expect((await storedLeads()).every((l) => l.actor === "agent" && l.agentId === agent.id)).toBe(true);
+    // Privacy: the log has masked phones and no names.
+    expect(t.logText()).toContain("+7 977 ***-**-77");
+    expect(t.logText()).not.toMatch(/9776200777|Петров|Наталья/);
+  });
+
+  it("refuses a card without a name or with a landline, saying why, and sends nothing to the CRM", async () => {
+    await start();
+    t.telegram.sendContact(agent, { phone_number: "+7 495 123-45-67", first_name: "Офис" });
+    expect(plain(await next(agent))).toBe("❌ Офис +7 495 123-45-67 — номер не мобильный");
+    t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "🙂" });
+    expect(plain(await next(agent))).toBe("❌ 🙂 +79776200777 — нет имени");
+    expect(plain(await next(agent))).toBe("Итого 2 контакта: создано — 0, отклонено — 2");
+    expect(t.crm.received).toHaveLength(0);
+  });
+
+  it("queues a contact while Brainysoft is down and tells the agent the number when it is delivered", async () => {
+    await start();
+    t.crm.setFault("http503");
+    t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "Иван", last_name: "Петров" });
+    expect(plain(await next(agent))).toMatch(/^⏳ Иван Петров, \+7 977 620-07-77 — Brainysoft недоступен/);
+    t.crm.setFault("none");
+    const later = await next(agent);
+    expect(plain(later)).toBe(`✅ Иван Петров, +7 977 620-07-77 — заявка зарегистрирована: № ${t.crm.created[0]?.id}`);
+    expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" }]);
+  });
+
+  it("answers an English-speaking agent in English", async () => {
+    await start();
+    const answer = await say(englishAgent, "John +44 7911 123456\nMary +7 977 620-07-77\nMary again 89776200777");
+    expect(plain(answer).split("\n").at(-1)).toBe("3 contacts: 2 created, 1 duplicate");
+  });
+
+  it("an admin can hand in contacts too", async () => {
+    await start();
+    t.telegram.sendContact(admin, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id }, { forwardFrom: someone });
+    expect(plain(await next(admin))).toMatch(/^✅ Иван, \+7 977 620-07-77 — заявка № \d+$/);
+    expect((await storedLeads())[0]).toMatchObject({ actor: "agent", agentId: admin.id, source: `agent:${admin.id}` });
+  });
+
+  it("an agent who typed /start can still try the customer flow; a forwarded card meanwhile stays an agent lead", async () => {
+    await start();
+    await say(agent, "/start");
+    expect(plain(await next(agent))).toMatch(/Как вас зовут/);
+    t.telegram.sendContact(agent, { phone_number: "+79161234567", first_name: "Анна", user_id: someone.id }, { forwardFrom: someone });
+    expect(plain(await next(agent))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
+    expect(plain(await say(agent, "Оператор"))).toMatch(/Приятно познакомиться, Оператор/);
+    t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "Оператор", user_id: agent.id });
+    expect(plain(await next(agent))).toMatch(/Ваша заявка № \d+ принята/);
+    const leads = await storedLeads();
+    expect(leads.map((l) => [l.actor, l.firstName, l.phone])).toEqual([
+      ["agent", "Анна", "79161234567"],
+      ["customer", "Оператор", "79776200777"],
+    ]);
+  });
+});
+
+describe("who is an agent", () => {
+  it("a non-agent's forwarded contact creates nothing, as in the customer conversation", async () => {
+    await start();
+    t.telegram.sendContact(customer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id }, { forwardFrom: someone });
+    expect(plain(await next(customer))).toMatch(/контакт другого человека/);
+    expect(plain(await say(customer, "Иван +7 977 620-07-77"))).toMatch(/нажмите \/start/);
+    expect(t.crm.received).toHaveLength(0);
+    expect(await storedLeads()).toEqual([]);
+  });
+
+  it("agent management commands do not exist for agents and customers", async () => {
+    await start();
+    expect(plain(await say(agent, `/agent_add ${newcomer.id}`))).toMatch(/нажмите \/start/);
+    expect(plain(await say(customer, "/agents"))).toMatch(/нажмите \/start/);
+    t.telegram.sendContact(newcomer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id });
+    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
+    expect(t.crm.received).toHaveLength(0);
+  });
+
+  it("an admin adds and removes an agent: it applies at once and survives a restart", async () => {
+    await start();
+    expect(plain(await say(admin, "/agents"))).toBe(
+      `Агенты из настроек (AGENT_IDS): ${agent.id}, ${englishAgent.id}\nДобавлены в чате: нет\nДобавить: /agent_add ID, убрать: /agent_remove ID`,
+    );
+    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toMatch(`Пользователь ${newcomer.id} теперь агент`);
+    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toMatch("уже агент");
+
+    t.telegram.sendContact(newcomer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id });
+    expect(plain(await next(newcomer))).toMatch(/^✅ Иван, \+7 977 620-07-77 — заявка № \d+$/);
+
+    await t.restart();
+    expect(plain(await say(admin, "/agents"))).toMatch(`Добавлены в чате: ${newcomer.id}`);
+    t.telegram.sendContact(newcomer, { phone_number: "+79161234567", first_name: "Анна", user_id: someone.id });
+    expect(plain(await next(newcomer))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
+
+    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toBe(`Пользователь ${newcomer.id} больше не агент.`);
+    t.telegram.sendContact(newcomer, { phone_number: "+79031234567", first_name: "Пётр", user_id: someone.id });
+    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
+
+    await t.restart();
+    t.telegram.sendContact(newcomer, { phone_number: "+79031234567", first_name: "Пётр", user_id: someone.id });
+    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
+    expect(plain(await say(admin, "/agents"))).toMatch("Добавлены в чате: нет");
+    expect(t.crm.created.map((l) => l.body.firstName)).toEqual(["Иван", "Анна"]);
+  });
+
+  it("explains what cannot be changed from the chat, and how to call the commands", async () => {
+    await start();
+    expect(plain(await say(admin, `/agent_remove ${agent.id}`))).toMatch(/из настроек \(AGENT_IDS\)/);
+    expect(plain(await say(admin, `/agent_add ${admin.id}`))).toMatch(/администратор/);
+    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toMatch("не был агентом");
+    expect(plain(await say(admin, "/agent_add"))).toMatch(/\/agent_add 123456789/);
+    expect(plain(await say(admin, "/agent_remove @someone"))).toMatch(/\/agent_remove 123456789/);
+    expect(plain(await say(admin, "/agents"))).toMatch("Добавлены в чате: нет");
+  });
+});

@@ -1,0 +1,56 @@
+import { Writable } from "node:stream";
+import { GrammyError } from "grammy";
+import { describe, expect, it } from "vitest";
+import { createLogger, secretsOf, shortenName } from "../src/logger.js";
+
+function capture() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  return { destination, text: () => chunks.join("") };
+}
+
+describe("logger", () => {
+  it("writes JSON lines without secrets, whatever carries them", () => {
+    const out = capture();
+    const log = createLogger({ level: "info", destination: out.destination, secrets: ["s3cr3t-token", "ab"] });
+    log.info({ url: "http://host/bots3cr3t-token/getMe", token: "x" }, "call about it");
+    const line = JSON.parse(out.text()) as Record<string, unknown>;
+    expect(line).toMatchObject({ msg: "call about it", url: "http://host/bot[secret]/getMe", token: "[secret]" });
+    expect(out.text()).toContain("about"); // "ab" is too short to be a secret: words keep it
+  });
+
+  it("logs grammY errors without their payload (message texts with phones)", () => {
+    const out = capture();
+    const log = createLogger({ level: "info", destination: out.destination });
+    const error = new GrammyError("Call to 'sendMessage' failed!", { ok: false, error_code: 400, description: "Bad Request: chat not found" }, "sendMessage", {
+      chat_id: 1,
+      text: "We will call you at +7 977 620-07-77",
+    });
+    log.error({ err: error }, "failed");
+    const line = JSON.parse(out.text()) as { err: Record<string, unknown> };
+    expect(line.err).toMatchObject({ type: "GrammyError", method: "sendMessage", error_code: 400, description: "Bad Request: chat not found" });
+    expect(out.text()).not.toContain("620-07-77");
+  });
+
+  it("LOG_PRETTY gives readable lines instead of JSON, still without secrets", async () => {
+    const out = capture();
+    const log = createLogger({ level: "info", destination: out.destination, pretty: true, secrets: ["s3cr3t-token"] });
+    log.info({ lead: 15 }, "lead received s3cr3t-token");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(out.text()).toMatch(/INFO.*lead received \[secret\]/);
+    expect(out.text()).toMatch(/lead: 15/);
+    expect(() => JSON.parse(out.text())).toThrow();
+  });
+
+  it("knows the configured secrets and shortens names", () => {
+    expect(secretsOf({ botToken: "1:abc", brainysoft: { auth: { kind: "login", userName: "u", password: "p4ss", customerKey: "key" } } } as never)).toEqual([
+      "1:abc", "p4ss", "key",
+    ]);
+    expect(shortenName("Фридрих")).toBe("Фр…");
+  });
+});
