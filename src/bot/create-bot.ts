@@ -59,16 +59,26 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
 
   // The runner handles chats concurrently; one chat's updates stay in order (same key as the conversations).
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
-  // Telegram re-sends updates after a crash or an unanswered webhook: each is handled at most once.
-  bot.use(async (ctx, next) => {
-    if (await store.updates.firstSeen(ctx.update.update_id, now())) return next();
-    log.info({ update: ctx.update.update_id }, "repeated update ignored");
-  });
   bot.use(async (ctx, next) => {
     ctx.role = ctx.from ? await roles.roleOf(ctx.from.id) : "customer";
     return next();
   });
+  // Outside the deduplication, so the line is written once the update is remembered as handled.
   bot.use(logUpdates(log, now));
+  // Telegram re-sends updates after a crash or an unanswered webhook: a handled one is not handled again.
+  // A repeat waits behind the original in sequentialize above, so it sees it remembered.
+  bot.use(async (ctx, next) => {
+    const id = ctx.update.update_id;
+    if (await store.updates.wasHandled(id)) {
+      log.info({ update: id }, "repeated update ignored");
+      return;
+    }
+    try {
+      await next();
+    } finally {
+      await store.updates.markHandled(id, now());
+    }
+  });
   bot.use(i18n);
   bot.use(rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, { log, onDropped: () => deps.metrics?.rateLimited.inc() }));
   if (deps.metrics) bot.use(countUpdates(deps.metrics));

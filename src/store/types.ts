@@ -100,9 +100,15 @@ export interface LeadStore {
   countByUserSince(userId: number, since: number): Promise<number>;
 }
 
+/**
+ * Update ids already handled. An id is remembered after its handling ends, not before: an update cut
+ * short by a crash is handled again when Telegram re-sends it, which the write-ahead lead store and
+ * its duplicate check make safe, instead of being dropped half-done.
+ */
 export interface UpdateDeduplicator {
-  /** True the first time an update id is seen; false for a repeat. Keeps ids at least `keepMs`. */
-  firstSeen(updateId: number, now: number): Promise<boolean>;
+  wasHandled(updateId: number): Promise<boolean>;
+  /** True the first time an id is remembered; false for a repeat. Keeps ids at least `keepMs`. */
+  markHandled(updateId: number, now: number): Promise<boolean>;
 }
 
 export interface EventJournal {

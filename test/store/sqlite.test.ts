@@ -430,22 +430,24 @@ describe("roles, updates, conversations", () => {
     expect(await store.roles.listAgents()).toEqual([20]);
   });
 
-  it("reports an update id as first seen once", async () => {
+  it("remembers an update id as handled once", async () => {
     const store = openStore();
-    expect(await store.updates.firstSeen(1, T0)).toBe(true);
-    expect(await store.updates.firstSeen(1, T0 + 1)).toBe(false);
-    expect(await store.updates.firstSeen(2, T0 + 1)).toBe(true);
+    expect(await store.updates.wasHandled(1)).toBe(false);
+    expect(await store.updates.markHandled(1, T0)).toBe(true);
+    expect(await store.updates.wasHandled(1)).toBe(true);
+    expect(await store.updates.markHandled(1, T0 + 1)).toBe(false);
+    expect(await store.updates.markHandled(2, T0 + 1)).toBe(true);
     // Across connections too (two instances during a deploy).
-    expect(await openStore().updates.firstSeen(2, T0 + 2)).toBe(false);
+    expect(await openStore().updates.markHandled(2, T0 + 2)).toBe(false);
   });
 
   it("forgets update ids older than updateKeepMs, but not younger ones", async () => {
     const store = openStore({ updateKeepMs: 1000 });
-    await store.updates.firstSeen(1, T0);
+    await store.updates.markHandled(1, T0);
     // The periodic prune runs every 1000 first-seen inserts.
-    for (let i = 0; i < 1000; i++) await store.updates.firstSeen(100 + i, T0 + 5000);
-    expect(await store.updates.firstSeen(1, T0 + 5000)).toBe(true);
-    expect(await store.updates.firstSeen(100, T0 + 5000)).toBe(false);
+    for (let i = 0; i < 1000; i++) await store.updates.markHandled(100 + i, T0 + 5000);
+    expect(await store.updates.markHandled(1, T0 + 5000)).toBe(true);
+    expect(await store.updates.markHandled(100, T0 + 5000)).toBe(false);
   });
 
   it("round-trips conversation state exactly", async () => {
@@ -484,8 +486,8 @@ describe("purge", () => {
     await store.events.record({ at: old, kind: "received", actor: "customer" });
     await store.events.record({ at: old + 1, kind: "delivered", actor: "system" });
     await store.events.record({ at: recent, kind: "received", actor: "customer" });
-    await store.updates.firstSeen(1, old);
-    await store.updates.firstSeen(2, recent);
+    await store.updates.markHandled(1, old);
+    await store.updates.markHandled(2, recent);
 
     const ids: Record<string, number> = {};
     for (const [name, phone] of [["delivered", "1"], ["failed", "2"], ["rejected", "3"], ["pending", "4"], ["retried", "5"], ["touched", "6"], ["fresh", "7"]] as const) {
@@ -502,8 +504,8 @@ describe("purge", () => {
     for (const name of ["delivered", "failed", "rejected"]) expect(await store.leads.get(ids[name]!)).toBeUndefined();
     for (const name of ["pending", "retried", "touched", "fresh"]) expect(await store.leads.get(ids[name]!)).toBeDefined();
     expect((await store.events.recent(10, 0)).map((e) => e.at)).toEqual([recent]);
-    expect(await store.updates.firstSeen(2, recent)).toBe(false);
-    expect(await store.updates.firstSeen(1, recent)).toBe(true);
+    expect(await store.updates.markHandled(2, recent)).toBe(false);
+    expect(await store.updates.markHandled(1, recent)).toBe(true);
 
     expect(await store.purge(cut)).toEqual({ events: 0, leads: 0, updates: 0 });
     // Ids are not reused after a purge: the journal may still refer to deleted leads.
@@ -514,9 +516,9 @@ describe("purge", () => {
   it("never deletes update ids younger than updateKeepMs", async () => {
     const store = openStore(); // 48 h
     const now = Date.now();
-    await store.updates.firstSeen(1, now - HOUR);
+    await store.updates.markHandled(1, now - HOUR);
     expect((await store.purge(now)).updates).toBe(0);
-    expect(await store.updates.firstSeen(1, now)).toBe(false);
+    expect(await store.updates.markHandled(1, now)).toBe(false);
   });
 });
 
