@@ -113,7 +113,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     now,
     onReached: () => deps.metrics?.leads.inc({ outcome: "limit-reached" }),
   });
-  bot.use(leadFeature({ ...deps, leadCap }));
+  const recentLead = (phone: string) => store.leads.findRecent(phone, now() - config.duplicateWindowMs);
+  bot.use(leadFeature({ ...deps, leadCap, recentLead }));
   bot.use(fallbackFeature());
 
   bot.catch(async ({ ctx, error }) => {

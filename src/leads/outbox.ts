@@ -35,9 +35,9 @@ export interface LeadOutbox {
   /**
    * Write-ahead: the lead is committed before Brainysoft is called, so it survives any failure after
    * this point. Waits for the first attempt at most `answerWithinMs`; a slower attempt goes on and
-   * its result reaches the person through the listener.
+   * its result reaches the person through the listener. `wait` overrides that limit for one call.
    */
-  submit(lead: NewLead): Promise<SubmitOutcome>;
+  submit(lead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome>;
   /** Retry pending leads whose time has come; runs by itself after start(). */
   deliverDue(): Promise<number>;
   /** Pending (or, for an admin, failed/rejected) leads to be sent now. */
@@ -164,7 +164,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     }
   }
 
-  async function submit(newLead: NewLead): Promise<SubmitOutcome> {
+  async function submit(newLead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome> {
     const { lead, duplicate } = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
     if (duplicate) {
       await observe("duplicate", lead.id, () => listener.duplicate?.(lead, newLead));
@@ -174,7 +174,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     await observe("received", lead.id, () => listener.received?.(lead));
     awaited.add(lead.id);
     let timeout: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timeout = setTimeout(() => resolve("late"), answerWithinMs)));
+    const late = new Promise<"late">((resolve) => (timeout = setTimeout(() => resolve("late"), wait?.answerWithinMs ?? answerWithinMs)));
     const first = await Promise.race([run(lead), late]);
     clearTimeout(timeout);
     awaited.delete(lead.id);

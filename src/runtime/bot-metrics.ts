@@ -37,8 +37,8 @@ export function createBotMetrics(): BotMetrics {
 export function countSubmitOutcomes(outbox: LeadOutbox, metrics: BotMetrics): LeadOutbox {
   return {
     ...outbox,
-    async submit(lead) {
-      const outcome = await outbox.submit(lead);
+    async submit(lead, wait) {
+      const outcome = await outbox.submit(lead, wait);
       metrics.leads.inc({ outcome: outcome.kind });
       return outcome;
     },

@@ -137,6 +137,10 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
     // IMMEDIATE takes the write lock before the SELECT, so a second process (or connection)
     // waits (busy_timeout) and then sees the first one's row.
     insertUnlessDuplicate: async (lead, windowMs, now) => insertUnlessDuplicate.immediate(lead, windowMs, now),
+    findRecent: async (phone, since) => {
+      const row = findRecent.get({ phone, since });
+      return row && toRecord(row);
+    },
     get: async (id) => {
       const row = byId.get(id);
       return row ? toRecord(row) : undefined;

@@ -72,6 +72,8 @@ export interface LeadStore {
    */
   insertUnlessDuplicate(lead: NewLead, windowMs: number, now: number): Promise<{ lead: LeadRecord; duplicate: boolean }>;
   get(id: number): Promise<LeadRecord | undefined>;
+  /** The newest lead with this phone created since `since` that is not rejected or failed: what a duplicate would match. */
+  findRecent(phone: string, since: number): Promise<LeadRecord | undefined>;
   /** Pending leads whose nextAttemptAt <= now, oldest (by createdAt) first. */
   duePending(now: number, limit: number): Promise<LeadRecord[]>;
   /** All leads in the given states, oldest first. No states: an empty list. */

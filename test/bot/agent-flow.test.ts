@@ -174,6 +174,31 @@ describe("a call-center agent's contacts become leads", () => {
     expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" }]);
   });
 
+  it("does not hold a list for the whole time limit per line when Brainysoft hangs", async () => {
+    // The time limit (8 s) is longer than an agent waits per line (3 s): three lines would take 24 s.
+    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "8000" } });
+    t.crm.setFault("hang");
+    const started = Date.now();
+    t.telegram.sendText(agent, "Иван +7 977 620-07-77\nАнна 89161234567\nОльга 9035556677");
+    const answer = await t.telegram.nextMessage(agent.id, 20_000);
+    expect(plain(answer).split("\n").filter((line) => line.startsWith("⏳"))).toHaveLength(3);
+    expect(Date.now() - started).toBeLessThan(16_000);
+    t.crm.setFault("none");
+    // Each queued line is answered with its number once delivered (hanging attempts time out first).
+    const later = await Promise.all([1, 2, 3].map(() => t.telegram.nextMessage(agent.id, 30_000)));
+    expect(later.map(plain).every((line) => line.startsWith("✅"))).toBe(true);
+  }, 60_000);
+
+  it("/help tells agents and admins what their role can do, customers what theirs can", async () => {
+    await start();
+    expect(plain(await say(agent, "/help"))).toMatch(/агент колл-центра/);
+    expect(plain(await say(englishAgent, "/help"))).toMatch(/call-center agent/);
+    const adminHelp = plain(await say(admin, "/help"));
+    expect(adminHelp).toMatch(/администратор/);
+    expect(adminHelp).toContain("/retry");
+    expect(plain(await say(customer, "/help"))).not.toMatch(/агент|\/retry/);
+  });
+
   it("answers an English-speaking agent in English", async () => {
     await start();
     const answer = await say(englishAgent, "John +44 7911 123456\nMary +7 977 620-07-77\nMary again 89776200777");

@@ -191,6 +191,20 @@ describe("a customer's lead, end to end", () => {
     expect(t.crm.created[0]?.body).toEqual({ firstName: "Фридрих", mobilePhone: "79776200777" });
   });
 
+  it("answers a second tap on the contact button with the lead already made, without asking again", async () => {
+    await start();
+    await upToPhone(fridrich);
+    const own = { phone_number: "+79776200777", first_name: "Фридрих", user_id: fridrich.id };
+    t.telegram.sendContact(fridrich, own);
+    const done = await next(fridrich);
+    t.telegram.sendContact(fridrich, own);
+    const again = await next(fridrich);
+    expect(again.plainText).toMatch(/уже зарегистрирована/);
+    expect(again.plainText).toContain(`№ ${t.crm.created[0]?.id}`);
+    expect(done.plainText).toContain(`№ ${t.crm.created[0]?.id}`);
+    expect(t.crm.received).toHaveLength(1);
+  });
+
   it("escapes user text that is echoed back", async () => {
     await start();
     await say(fridrich, "/start");

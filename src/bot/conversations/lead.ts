@@ -7,6 +7,7 @@ import type { LeadCap } from "../../leads/daily-cap.js";
 import type { LeadOutbox, SubmitOutcome } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
 import { formatPhone, normalizePhone, type PhoneRules } from "../../phone.js";
+import type { LeadRecord } from "../../store/types.js";
 import type { BotContext, InsideContext } from "../context.js";
 
 export const LEAD_CONVERSATION = "lead";
@@ -83,14 +84,19 @@ function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>
     case "created":
       return "lead-created";
     case "duplicate":
-      if (outcome.lead.brainysoftId !== undefined) return "lead-duplicate";
-      // The number is sent later only to the chat the lead came from: promise it to no one else.
-      return outcome.lead.chatId === chatId ? "lead-duplicate-pending" : "lead-duplicate-pending-elsewhere";
+      return duplicateMessage(outcome.lead, chatId);
     case "queued":
       return "lead-queued";
     case "rejected":
       return "lead-rejected";
   }
+}
+
+/** What a person is told about a recent lead with their phone, as seen from `chatId`. */
+export function duplicateMessage(lead: LeadRecord, chatId: number): string {
+  if (lead.brainysoftId !== undefined) return "lead-duplicate";
+  // The number is sent later only to the chat the lead came from: promise it to no one else.
+  return lead.chatId === chatId ? "lead-duplicate-pending" : "lead-duplicate-pending-elsewhere";
 }
 
 async function askConsent(conversation: LeadConversation, ctx: InsideContext, url: string): Promise<number> {

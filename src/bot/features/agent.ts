@@ -25,6 +25,11 @@ type PrivateMessage = Filter<BotContext, "message"> & { chat: { type: "private" 
 
 const zero = (): Counts => ({ created: 0, duplicates: 0, queued: 0, refused: 0 });
 const total = (counts: Counts) => counts.created + counts.duplicates + counts.queued + counts.refused;
+/**
+ * An agent's list is handled one contact at a time, so a slow CRM must not hold each line for the whole
+ * request time limit: after this the line says "queued" and the agent is told the number later.
+ */
+const AGENT_ANSWER_WITHIN_MS = 3_000;
 // Telegram's limit is 4096 characters per message; a long pasted list is answered in several.
 const MESSAGE_LIMIT = 4000;
 
@@ -56,7 +61,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
       actor: "agent",
       agentId: ctx.from.id,
       locale: pickLocale(ctx.from.language_code, deps.config.defaultLocale),
-    });
+    }, { answerWithinMs: AGENT_ANSWER_WITHIN_MS });
     const vars = {
       name: escapeHtml([contact.firstName, contact.lastName].filter(Boolean).join(" ")),
       phone: formatPhone(contact.phone),

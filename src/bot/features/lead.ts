@@ -1,9 +1,11 @@
 import { createConversation } from "@grammyjs/conversations";
 import { Composer } from "grammy";
-import { normalizePhone } from "../../phone.js";
+import { formatPhone, normalizePhone } from "../../phone.js";
 import type { BotContext } from "../context.js";
+import type { LeadRecord } from "../../store/types.js";
 import {
   createLeadConversation,
+  duplicateMessage,
   LEAD_CONVERSATION,
   type LeadConversationArgs,
   type LeadConversationDeps,
@@ -16,7 +18,12 @@ const DEEP_LINK = /^[A-Za-z0-9_-]{1,64}$/;
  * The customer's way in: /start (at any step: it starts over), or their own contact shared without
  * /start, which starts the flow with the phone known.
  */
-export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
+export interface LeadFeatureDeps extends LeadConversationDeps {
+  /** A recent lead with this phone (within DUPLICATE_WINDOW), if any. */
+  recentLead?: ((phone: string) => Promise<LeadRecord | undefined>) | undefined;
+}
+
+export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   // Told before any question, so that nobody types a name and a phone for a lead that cannot be taken.
   const capReached = async (ctx: BotContext): Promise<boolean> => {
@@ -49,6 +56,15 @@ export function leadFeature(deps: LeadConversationDeps): Composer<BotContext> {
     const phone = normalizePhone(contact.phone_number, "own-contact", deps.config.phone);
     if (!phone.ok) {
       await ctx.reply(ctx.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }));
+      return;
+    }
+    // A second tap on "share my number" after the lead was made: answer it, don't ask for a name again.
+    const recent = await deps.recentLead?.(phone.digits);
+    if (recent) {
+      const number = String(recent.brainysoftId ?? "");
+      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.chat.id), { number, phone: formatPhone(phone.digits) }), {
+        reply_markup: { remove_keyboard: true },
+      });
       return;
     }
     const args: LeadConversationArgs = { source: "direct", phone: phone.digits };

@@ -147,3 +147,15 @@ alert-leads-failed-more = ❌ { $count } more { $count ->
     [one] lead
    *[other] leads
 } failed in the last { $duration }. /pending lists them, /retry all sends them again.
+
+help-admin =
+    You are an admin. Everything agents do (contact cards and "name + phone" lines become leads) works for you too, and also:
+
+    /stats — leads today and this week, sources, queue, Brainysoft latency, a chart
+    /logs [N] [errors|leads|agent ID] — the latest events
+    /pending — leads waiting for Brainysoft, and failed ones
+    /retry ID or /retry all — send leads again
+    /export [days] [full] — leads as a CSV file
+    /agents, /agent_add ID, /agent_remove ID — agents
+
+    When Brainysoft stops answering or refuses the credentials, I send you one message, and another when it recovers.

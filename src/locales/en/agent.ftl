@@ -54,3 +54,14 @@ agent-admin-is-admin = User { $id } is an admin (ADMIN_IDS) and can already do e
 agent-admin-configured = User { $id } is an agent from the settings (AGENT_IDS) and can only be removed there.
 agent-admin-removed = User { $id } is no longer an agent.
 agent-admin-not-agent = User { $id } was not an agent.
+
+help-agent =
+    You are a call-center agent: contacts you send me become leads in Brainysoft straight away.
+
+    • Forward a contact card or share one from your address book — several at once is fine.
+    • Or type lines of "name + phone", one person per line, for example:
+    Ivan +7 977 620-07-77
+    89161234567, Anna
+
+    I answer each contact with a line: the lead number or why it was refused, then a summary.
+    /start — go through the customer flow yourself, /cancel — leave it.
