@@ -5,19 +5,20 @@ import { setupCommandMenus } from "./bot/command-menus.js";
 import { combineListeners } from "./leads/listeners.js";
 import { Api, type Bot } from "grammy";
 import { createBrainysoftClient, type BrainysoftClient } from "./brainysoft/client.js";
-import type { BotContext } from "./bot/context.js";
+import type { BotContext, InsideContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import type { RateLimitOptions } from "./bot/features/rate-limit.js";
 import { createLeadNotifier } from "./bot/lead-notifier.js";
 import type { Config } from "./config.js";
 import { createHttpServer, type HttpServer } from "./http/server.js";
 import { webhookHandler } from "./http/webhook.js";
-import { createTranslate } from "./i18n.js";
+import { createI18n, translateWith } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
 import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./runtime/bot-metrics.js";
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
+import { within } from "./runtime/within.js";
 import { openSqliteStore } from "./store/sqlite.js";
 import type { Store } from "./store/types.js";
 
@@ -63,11 +64,16 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const metrics = createBotMetrics();
   const store = openSqliteStore({ dataDir: config.dataDir });
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
+  // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
+  const i18n = createI18n<InsideContext>(config.defaultLocale);
+  const t = translateWith(i18n);
+  // How long a new lead's first answer waits for Brainysoft: one attempt and a second to spare, at most 20 s.
+  const answerWithinMs = outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000);
   let bot: Bot<BotContext> | undefined;
   const alerts = createAlertCenter({
     api: () => bot!.api,
     adminIds: config.adminIds,
-    t: createTranslate(config.defaultLocale),
+    t,
     locale: config.defaultLocale,
     store,
     log,
@@ -81,25 +87,24 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     concurrency: config.brainysoft.concurrency,
     duplicateWindowMs: config.duplicateWindowMs,
     maxAgeMs: config.leadMaxAgeMs,
-    answerWithinMs: Math.min(20_000, config.brainysoft.timeoutMs + 1_000),
     ...outbox,
+    answerWithinMs,
     // The person first: a failure to tell them keeps the lead "not notified"; journal and alerts only observe.
     listener: combineListeners(
       // Counting only: it never throws, so it delays or stops nothing.
       leadMetricsListener(metrics),
-      createLeadNotifier({ api: () => bot!.api, t: createTranslate(config.defaultLocale), log }),
+      createLeadNotifier({ api: () => bot!.api, t, log }),
       createLeadJournal({ events: store.events }),
       alerts,
     ),
   });
   const countedLeads = countSubmitOutcomes(leads, metrics);
-  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit });
+  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n });
   const theBot = bot;
   let poller: Poller | undefined;
   const webhookInFlight = createInFlight();
   let stopping: Promise<void> | undefined;
-  const shutdownTimeoutMs =
-    runtime.shutdownTimeoutMs ?? (outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000)) + 5_000;
+  const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
   // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
   const probeApi = new Api(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: 10 });
   metrics.registry.gauge("leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
@@ -143,12 +148,16 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       // Listening before setWebhook: Telegram starts posting at once.
       await http.listen(config.port);
       await retention.start();
-      await setupCommandMenus(theBot.api, {
-        adminIds: config.adminIds,
-        agentIds: [...new Set([...config.agentIds, ...(await store.roles.listAgents())])],
-        defaultLocale: config.defaultLocale,
-        log,
-      }).catch((error: unknown) => log.warn({ err: error }, "could not set the command menus"));
+      // In the background: a few Bot API calls per admin and agent (each 429 waited out) must not delay taking updates.
+      const setMenus = async () =>
+        setupCommandMenus(theBot.api, {
+          adminIds: config.adminIds,
+          agentIds: [...new Set([...config.agentIds, ...(await store.roles.listAgents())])],
+          defaultLocale: config.defaultLocale,
+          t,
+          log,
+        });
+      setMenus().catch((error: unknown) => log.warn({ err: error }, "could not set the command menus"));
       leads.start();
       if (config.webhook) {
         // Left set on stop: Telegram keeps the updates for the next instance.
@@ -162,36 +171,24 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     },
     stop() {
       stopping ??= (async () => {
-        // One deadline for all the waiting; past it, whatever is unfinished is safe in the store (write-ahead)
-        // and Telegram re-sends the updates this process did not confirm.
+        // One deadline for all the waiting, each step capped by what is left of it, so that a stop never
+        // takes longer than shutdownTimeoutMs; past it, whatever is unfinished is safe in the store
+        // (write-ahead) and Telegram re-sends the updates this process did not confirm.
         const deadline = Date.now() + shutdownTimeoutMs;
-        const left = () => Math.max(0, deadline - Date.now());
+        const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - Date.now()));
         // No new updates (the webhook answers 503 from now on); those taken finish; polling confirms them.
         if (poller) await poller.stop(left());
         else if (!(await webhookInFlight.idle(left()))) log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
         if (!(await within(leads.stop(), left()))) log.warn("stopping with lead deliveries still in progress");
-        await http.close(1_000);
+        await http.close(left(1_000));
         retention.stop();
         // A message to admins held up by Telegram must not hold up the shutdown.
-        if (!(await within(alerts.stop(), Math.min(left(), 5_000)))) log.warn("stopping with admin alerts still being sent");
-        await within(client.close(), 1_000);
+        if (!(await within(alerts.stop(), left(5_000)))) log.warn("stopping with admin alerts still being sent");
+        await within(client.close(), left(1_000));
         await store.close();
         log.info("bot stopped");
       })();
       return stopping;
     },
   };
-}
-
-/** True when the promise settled within `ms`; false when the time ran out first (the promise goes on). */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const settled = promise.then(
-    () => true as const,
-    () => true as const,
-  );
-  const result = await Promise.race([settled, timeout]);
-  clearTimeout(timer);
-  return result;
 }

@@ -25,7 +25,11 @@ export function createI18n<C extends Context & I18nFlavor>(defaultLocale: Locale
 /** Translation outside an update (delayed confirmations, alerts). */
 export type Translate = (locale: string, key: string, vars?: Record<string, string | number>) => string;
 
-export function createTranslate(defaultLocale: Locale): Translate {
-  const i18n = createI18n(defaultLocale);
+/** A Translate on an I18n already loaded (the app loads the locale files once and shares them). */
+export function translateWith(i18n: Pick<I18n, "t">): Translate {
   return (locale, key, vars) => i18n.t(locale, key, vars);
+}
+
+export function createTranslate(defaultLocale: Locale): Translate {
+  return translateWith(createI18n(defaultLocale));
 }

@@ -1,5 +1,6 @@
 import pretty from "pino-pretty";
 import { pino, type DestinationStream, type Logger } from "pino";
+import type { BrainysoftAuth } from "./brainysoft/client.js";
 import type { Config } from "./config.js";
 
 export type { Logger };
@@ -42,8 +43,12 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** The configured secrets a log line must never show. */
 export function secretsOf(config: Pick<Config, "botToken" | "brainysoft">): string[] {
-  const auth = config.brainysoft.auth;
-  return [config.botToken, ...(auth.kind === "token" ? [auth.token] : [auth.password, auth.customerKey])];
+  return [config.botToken, ...brainysoftSecrets(config.brainysoft.auth)];
+}
+
+/** The secrets in Brainysoft credentials (the user name is not one). */
+export function brainysoftSecrets(auth: BrainysoftAuth): string[] {
+  return auth.kind === "token" ? [auth.token] : [auth.password, auth.customerKey];
 }
 
 const ERROR_FIELDS = ["code", "method", "error_code", "description"] as const;
@@ -53,7 +58,7 @@ const ERROR_FIELDS = ["code", "method", "error_code", "description"] as const;
  * pino's default does: grammY's errors carry the request payload (message texts with phone numbers)
  * and the whole update context.
  */
-export function safeError(err: unknown, depth = 0): unknown {
+function safeError(err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return err;
   const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
   const fields = err as unknown as Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { LeadRecord, Store } from "../store/types.js";
 import { formatDuration, sourceLabel, type Tr } from "./format.js";
-import { scrubDetail } from "./journal.js";
+import { codedDetail, scrubDetail } from "./journal.js";
 
 export interface AlertCenterOptions {
   api: () => Api;
@@ -76,7 +76,8 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
           .catch((error: unknown) => {
             // An admin who never opened the bot cannot be written to (403): the journal shows it.
             log.warn({ err: error, admin }, "admin alert not delivered");
-            return store.events.record({ kind: "error", actor: "system", source: "telegram", detail: scrubDetail(`alert to admin ${admin} not delivered: ${String(error)}`) });
+            const detail = codedDetail({ code: "alert-undelivered", admin, error: scrubDetail(String(error)) });
+            return store.events.record({ kind: "error", actor: "system", source: "telegram", detail });
           })
           .catch(() => undefined);
       }
@@ -132,7 +133,7 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
     const { since, failures } = health;
     const duration = formatDuration(now() - since, t);
     health = { kind: "ok", failures: 0 };
-    void journal("recovered", `after ${Math.round((now() - since) / 1000)} s, ${failures} failed calls`);
+    void journal("recovered", codedDetail({ code: "recovered", seconds: Math.round((now() - since) / 1000), failures }));
     tell(async () => t("alert-crm-recovered", { duration, failures, pending: await waiting() }));
   }
 

@@ -7,6 +7,7 @@ import type { OutboxListener, SubmitOutcome } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { EventJournal, LeadRecord, NewLead } from "../store/types.js";
+import { formatDuration, type Tr } from "./format.js";
 
 /** Things that happen to a lead. */
 export const LEAD_KINDS = ["received", "delivered", "queued", "duplicate", "rejected", "failed", "retried"] as const;
@@ -18,7 +19,7 @@ export const SHOWN_KINDS = [...new Set<string>([...LEAD_KINDS, ...ERROR_KINDS, "
 export type Actor = "customer" | "system" | `agent:${number}` | `admin:${number}`;
 
 /** Who handed a lead in: a customer, or the agent who brought the contact. */
-export function actorOf(lead: Pick<NewLead, "actor" | "agentId" | "userId">): Actor {
+function actorOf(lead: Pick<NewLead, "actor" | "agentId" | "userId">): Actor {
   return lead.actor === "agent" ? `agent:${lead.agentId ?? lead.userId}` : "customer";
 }
 
@@ -38,6 +39,53 @@ export function crmCallLatency(detail: string | undefined): number | undefined {
 export function scrubDetail(text: string, max = 300): string {
   const scrubbed = text.replace(/\+?\d[\d\s().-]{5,}\d/g, (run) => (run.replace(/\D/g, "").length >= 7 ? "[digits]" : run));
   return scrubbed.length > max ? `${scrubbed.slice(0, max - 1)}…` : scrubbed;
+}
+
+/**
+ * A detail that is a sentence rather than a technical message is stored as a code with its numbers
+ * and worded when an admin reads it, in the admin's language (detailText): the journal outlives any
+ * one reader's language. Technical parts (`reason`, `error`) are scrubbed and kept as they came.
+ */
+export type CodedDetail =
+  | { code: "field"; field: string }
+  | { code: "gave-up"; attempts: number; reason: string }
+  | { code: "recovered"; seconds: number; failures: number }
+  | { code: "alert-undelivered"; admin: number; error: string }
+  | { code: "export"; leads: number; days: number; full: boolean };
+
+/** Stored as JSON, e.g. {"code":"gave-up","attempts":3,"reason":"HTTP 503"}. */
+export const codedDetail = (detail: CodedDetail): string => JSON.stringify(detail);
+
+const CODES: ReadonlySet<string> = new Set<CodedDetail["code"]>(["field", "gave-up", "recovered", "alert-undelivered", "export"]);
+
+/** A stored detail read back as a code, or undefined for a plain one (a call record, an error message). */
+function readCodedDetail(detail: string | undefined): CodedDetail | undefined {
+  if (!detail?.startsWith("{")) return undefined;
+  try {
+    const parsed = JSON.parse(detail) as { code?: unknown };
+    return typeof parsed.code === "string" && CODES.has(parsed.code) ? (parsed as CodedDetail) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An event's detail as an admin reads it: a coded one in words (admin.ftl), any other as stored. */
+export function detailText(detail: string, t: Tr): string {
+  const coded = readCodedDetail(detail);
+  switch (coded?.code) {
+    case undefined:
+      return detail;
+    case "field":
+      return t("logs-detail-field", { field: coded.field });
+    case "gave-up":
+      return t("logs-detail-gave-up", { attempts: coded.attempts, reason: coded.reason });
+    case "recovered":
+      return t("logs-detail-recovered", { duration: formatDuration(coded.seconds * 1000, t), failures: coded.failures });
+    case "alert-undelivered":
+      return t("logs-detail-alert-undelivered", { admin: String(coded.admin), error: coded.error });
+    case "export":
+      return t("logs-detail-export", { leads: coded.leads, days: coded.days, full: coded.full ? "yes" : "no" });
+  }
 }
 
 /** Records every lead event and Brainysoft call the outbox reports. */
@@ -83,10 +131,10 @@ function leadEvent(outcome: SubmitOutcome, result: CreateLeadResult): { kind: st
       // The first failed attempt queues the lead; later ones are in the journal as failed calls.
       return outcome.lead.attempts === 1 ? { kind: "queued", detail: `${result.kind}: ${why ?? ""}` } : undefined;
     case "field-error":
-      return { kind: "rejected", detail: `field ${outcome.field}` };
+      return { kind: "rejected", detail: codedDetail({ code: "field", field: outcome.field }) };
     case "rejected":
       return outcome.lead.state === "failed"
-        ? { kind: "failed", detail: `gave up after ${outcome.lead.attempts + 1} attempts: ${why ?? result.kind}` }
+        ? { kind: "failed", detail: codedDetail({ code: "gave-up", attempts: outcome.lead.attempts + 1, reason: why ?? result.kind }) }
         : { kind: "rejected", detail: why ?? result.kind };
     case "duplicate":
       return undefined;

@@ -10,8 +10,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export interface Retention {
   /** Purges now, then every `everyMs`. */
   start(): Promise<void>;
-  /** One purge; returns what was deleted. */
-  purgeNow(): Promise<{ events: number; leads: number; updates: number }>;
   stop(): void;
 }
 
@@ -44,7 +42,6 @@ export function createRetention(deps: {
       timer = setInterval(() => void safely(), deps.everyMs ?? DAY_MS);
       timer.unref();
     },
-    purgeNow,
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;

@@ -1,14 +1,13 @@
 /**
  * The figures behind /stats, from the store: leads created in a period by state and by source, the
  * duplicates turned away, delivery success, Brainysoft latency (from the journal's call records, so
- * it survives restarts and goes with retention) and the queue.
+ * it survives restarts and goes with retention) and the queue. The week is read once; today is the
+ * part of it since midnight.
  */
-import type { LeadRecord, LeadState, Store } from "../store/types.js";
+import type { LeadEvent, LeadRecord, LeadState, Store } from "../store/types.js";
 import type { ChartDay } from "./chart.js";
-import { startOfDay } from "./format.js";
+import { formatLocalTime, sourceKey, startOfDay, type SourceOf } from "./format.js";
 import { crmCallLatency } from "./journal.js";
-
-export type SourceOf = Pick<LeadRecord, "actor" | "agentId" | "source">;
 
 export interface PeriodStats {
   leads: number;
@@ -35,27 +34,14 @@ export function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
-function sourceKey(s: SourceOf): string {
-  if (s.actor === "agent") return `agent:${s.agentId ?? "?"}`;
-  return s.source === "direct" || s.source === "customer" ? "customer" : `link:${s.source}`;
-}
-
 /**
- * Latency is computed over at most this many of the period's newest calls: a long outage can leave
+ * Latency is computed over at most this many of the week's newest calls: a long outage can leave
  * hundreds of thousands of failed calls in the journal, and /stats should not read them all.
  */
-export const MAX_CALLS = 20_000;
-const MAX_DUPLICATES = 100_000;
+const MAX_CALLS = 20_000;
+const CALL_KINDS = ["crm-ok", "crm-error"];
 
-async function newest(store: Pick<Store, "events">, kinds: string[], limit: number, from: number, to: number) {
-  const events = await store.events.recent(limit, 0, { kinds });
-  return events.filter((e) => e.at >= from && e.at < to);
-}
-
-async function period(store: Pick<Store, "leads" | "events">, from: number, to: number): Promise<PeriodStats> {
-  const leads = await store.leads.listCreatedBetween(from, to);
-  const calls = await newest(store, ["crm-ok", "crm-error"], MAX_CALLS, from, to);
-  const duplicates = await newest(store, ["duplicate"], MAX_DUPLICATES, from, to);
+function period(leads: readonly LeadRecord[], duplicates: number, calls: readonly LeadEvent[]): PeriodStats {
   const byState: Record<LeadState, number> = { pending: 0, delivered: 0, duplicate: 0, rejected: 0, failed: 0 };
   const sources = new Map<string, { source: SourceOf; count: number }>();
   for (const lead of leads) {
@@ -76,7 +62,7 @@ async function period(store: Pick<Store, "leads" | "events">, from: number, to: 
   return {
     leads: leads.length,
     byState,
-    duplicates: duplicates.length,
+    duplicates,
     bySource: [...sources.values()].sort((a, b) => b.count - a.count || sourceKey(a.source).localeCompare(sourceKey(b.source))),
     successRate: finished === 0 ? undefined : byState.delivered / finished,
     latency:
@@ -86,33 +72,38 @@ async function period(store: Pick<Store, "leads" | "events">, from: number, to: 
   };
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
 export async function collectStats(store: Pick<Store, "leads" | "events">, now: number): Promise<LeadStats> {
   const weekStart = startOfDay(now, 6);
-  const [today, week, counts, oldest, weekLeads] = await Promise.all([
-    period(store, startOfDay(now), now + 1),
-    period(store, weekStart, now + 1),
+  const todayStart = startOfDay(now);
+  const end = now + 1;
+  const [weekLeads, weekCalls, weekDuplicates, todayDuplicates, counts, oldest] = await Promise.all([
+    store.leads.listCreatedBetween(weekStart, end),
+    // Newest first: today's calls are the first of the week's sample.
+    store.events.newestBetween(CALL_KINDS, weekStart, end, MAX_CALLS),
+    store.events.countByKind(["duplicate"], weekStart, end),
+    store.events.countByKind(["duplicate"], todayStart, end),
     store.leads.countByState(),
     store.leads.listByState(["pending"], 1),
-    store.leads.listCreatedBetween(weekStart, now + 1),
   ]);
   const perDay = Array.from({ length: 7 }, (_, i) => {
     const start = startOfDay(now, 6 - i);
-    const end = startOfDay(now, 5 - i);
-    const day = weekLeads.filter((l) => l.createdAt >= start && l.createdAt < end);
-    const date = new Date(start);
+    const next = startOfDay(now, 5 - i);
+    const day = weekLeads.filter((l) => l.createdAt >= start && l.createdAt < next);
     return {
       start,
-      label: `${pad(date.getDate())}.${pad(date.getMonth() + 1)}`,
+      label: formatLocalTime(start, "DD.MM"),
       delivered: day.filter((l) => l.state === "delivered").length,
       waiting: day.filter((l) => l.state === "pending").length,
       failed: day.filter((l) => l.state === "failed" || l.state === "rejected").length,
     };
   });
   return {
-    today,
-    week,
+    today: period(
+      weekLeads.filter((l) => l.createdAt >= todayStart),
+      todayDuplicates.duplicate ?? 0,
+      weekCalls.filter((e) => e.at >= todayStart),
+    ),
+    week: period(weekLeads, weekDuplicates.duplicate ?? 0, weekCalls),
     queue: { pending: counts.pending, failed: counts.failed, oldestPendingAt: oldest[0]?.createdAt },
     perDay,
   };

@@ -6,7 +6,7 @@
  */
 import type { Api } from "grammy";
 import type { BotCommand, LanguageCode } from "grammy/types";
-import { createTranslate, LOCALES, type Locale, type Translate } from "../i18n.js";
+import { LOCALES, type Locale, type Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import type { Role } from "./roles.js";
 
@@ -17,14 +17,16 @@ export const MENU_COMMANDS: Readonly<Record<Role, readonly string[]>> = {
   admin: ["stats", "logs", "pending", "retry", "export", "agents", "agent_add", "agent_remove", "start", "help", "cancel"],
 };
 
-let translate: Translate | undefined;
-/** Loaded on first use (reading the locale files is not something an import should do). */
-const tr = (): Translate => (translate ??= createTranslate("ru"));
+/** What the menus are written in: the app's translations and the operator's default locale. */
+export interface MenuText {
+  t: Translate;
+  defaultLocale: Locale;
+}
 
-export function menuFor(role: Role, locale: Locale): BotCommand[] {
+function menuFor(role: Role, locale: Locale, t: Translate): BotCommand[] {
   return MENU_COMMANDS[role].map((command) => ({
     command,
-    description: tr()(locale, `menu-${command.replaceAll("_", "-")}`),
+    description: t(locale, `menu-${command.replaceAll("_", "-")}`),
   }));
 }
 
@@ -40,28 +42,28 @@ const inLanguage = (language_code: LanguageCode | undefined) => (language_code =
  * scope is deleted, so the default (customer) menu applies again. Call it whenever a role changes.
  * Throws what Telegram answers (e.g. 400 "chat not found" for someone who never opened the bot).
  */
-export async function refreshCommandMenu(api: Api, userId: number, role: Role, defaultLocale: Locale = "ru"): Promise<void> {
+export async function refreshCommandMenu(api: Api, userId: number, role: Role, text: MenuText): Promise<void> {
   const scope = { type: "chat" as const, chat_id: userId };
-  for (const [language_code, locale] of languages(defaultLocale)) {
+  for (const [language_code, locale] of languages(text.defaultLocale)) {
     if (role === "customer") await api.deleteMyCommands({ scope, ...inLanguage(language_code) });
-    else await api.setMyCommands(menuFor(role, locale), { scope, ...inLanguage(language_code) });
+    else await api.setMyCommands(menuFor(role, locale, text.t), { scope, ...inLanguage(language_code) });
   }
 }
 
 /** At start: the default menu for everyone, then each configured or added agent's and admin's own. */
 export async function setupCommandMenus(
   api: Api,
-  deps: { adminIds: readonly number[]; agentIds: readonly number[]; defaultLocale: Locale; log: Logger },
+  deps: MenuText & { adminIds: readonly number[]; agentIds: readonly number[]; log: Logger },
 ): Promise<void> {
   for (const [language_code, locale] of languages(deps.defaultLocale)) {
-    await api.setMyCommands(menuFor("customer", locale), { scope: { type: "default" }, ...inLanguage(language_code) });
+    await api.setMyCommands(menuFor("customer", locale, deps.t), { scope: { type: "default" }, ...inLanguage(language_code) });
   }
   const people: Array<[number, Role]> = [
     ...deps.agentIds.filter((id) => !deps.adminIds.includes(id)).map((id): [number, Role] => [id, "agent"]),
     ...deps.adminIds.map((id): [number, Role] => [id, "admin"]),
   ];
   for (const [userId, role] of people) {
-    await refreshCommandMenu(api, userId, role, deps.defaultLocale).catch((error: unknown) => {
+    await refreshCommandMenu(api, userId, role, deps).catch((error: unknown) => {
       // Someone listed who never opened the bot: their menu is set the next time roles change or the bot starts.
       deps.log.warn({ err: error, user: userId, role }, "could not set a command menu");
     });

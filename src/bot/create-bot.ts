@@ -1,8 +1,9 @@
 import { sequentialize } from "@grammyjs/runner";
 import { conversations, type VersionedStateStorage } from "@grammyjs/conversations";
+import type { I18n } from "@grammyjs/i18n";
 import { Bot, type Api, type Context, type MiddlewareFn } from "grammy";
 import type { Config } from "../config.js";
-import { createI18n } from "../i18n.js";
+import { createI18n, translateWith } from "../i18n.js";
 import { createLeadCap } from "../leads/daily-cap.js";
 import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
@@ -33,11 +34,11 @@ export interface BotDeps {
   store: Store;
   log: Logger;
   now?: () => number;
-  /** Quiet time after an agent's last contact card before the batch summary (default 1.5 s). */
-  agentSummaryDelayMs?: number;
   metrics?: BotMetrics | undefined;
   /** Per-customer update rate limit (default DEFAULT_RATE_LIMIT). */
   rateLimit?: RateLimitOptions | undefined;
+  /** The app's translations, loaded once; default: the locale files are read here. */
+  i18n?: I18n<InsideContext> | undefined;
 }
 
 /** Bump when the lead conversation's steps change: stored conversations of another version restart. */
@@ -49,22 +50,29 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   // A Bot API call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
   // conversations build their Api with the same options.
   const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 } });
-  bot.api.config.use(...apiTransformers());
-  const i18n = createI18n<InsideContext>(config.defaultLocale);
+  // Stateless, so one set serves the bot's Api and the Api each conversation replay builds.
+  const transformers = apiTransformers();
+  bot.api.config.use(...transformers);
+  const i18n = deps.i18n ?? createI18n<InsideContext>(config.defaultLocale);
+  const menuText = { t: translateWith(i18n), defaultLocale: config.defaultLocale };
   const roles = createRoleDirectory(config, store.roles);
   const insideApi: MiddlewareFn<Context> = (ctx, next) => {
-    ctx.api.config.use(...apiTransformers());
+    ctx.api.config.use(...transformers);
     return next();
   };
 
   // The runner handles chats concurrently; one chat's updates stay in order (same key as the conversations).
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
+  // First, so that the error handler (bot.catch) can apologise whatever fails after it.
+  bot.use(i18n);
   bot.use(async (ctx, next) => {
     ctx.role = ctx.from ? await roles.roleOf(ctx.from.id) : "customer";
     return next();
   });
   // Outside the deduplication, so the line is written once the update is remembered as handled.
   bot.use(logUpdates(log, now));
+  // After the role (agents and admins are not limited), before the deduplication: a flood costs no store read or write.
+  bot.use(rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, { log, onDropped: () => deps.metrics?.rateLimited.inc() }));
   // Telegram re-sends updates after a crash or an unanswered webhook: a handled one is not handled again.
   // A repeat waits behind the original in sequentialize above, so it sees it remembered.
   bot.use(async (ctx, next) => {
@@ -79,8 +87,6 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
       await store.updates.markHandled(id, now());
     }
   });
-  bot.use(i18n);
-  bot.use(rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, { log, onDropped: () => deps.metrics?.rateLimited.inc() }));
   if (deps.metrics) bot.use(countUpdates(deps.metrics));
   bot.use(
     conversations<BotContext, InsideContext>({
@@ -100,15 +106,14 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(adminQueueFeature({ store, leads: deps.leads, now }), adminExportFeature({ store, now }));
   // A new or former agent sees the menu of their role from the next time they open the chat.
   const onRoleChange = (api: Api, userId: number, role: Role) =>
-    refreshCommandMenu(api, userId, role, config.defaultLocale).catch((error: unknown) => {
+    refreshCommandMenu(api, userId, role, menuText).catch((error: unknown) => {
       log.warn({ err: error, user: userId, role }, "could not refresh a command menu");
     });
   bot.use(agentAdminFeature({ roles, log, now, onRoleChange }));
   // Before the customer conversation: an agent's contact is a lead they hand in, never an answer to it.
-  bot.use(agentFeature({ ...deps, summaryDelayMs: deps.agentSummaryDelayMs }));
+  bot.use(agentFeature(deps));
   const leadCap = createLeadCap({
     leads: store.leads,
-    roles,
     perDay: config.leadsPerUserPerDay,
     now,
     onReached: () => deps.metrics?.leads.inc({ outcome: "limit-reached" }),

@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
+import { brainysoftSecrets } from "../logger.js";
 import { classifyLeadResponse } from "./classify.js";
 import type { Classification } from "./classify.js";
 
@@ -28,10 +29,10 @@ export interface BrainysoftClientOptions {
   auth: BrainysoftAuth;
   /** Per HTTP request, headers and body together. */
   timeoutMs: number;
+  /** Lead requests the caller runs at once (BRAINYSOFT_CONCURRENCY); the pool keeps that many connections and more. */
+  concurrency?: number | undefined;
   /** Merged into every lead body; the lead's own fields always win. */
   extraFields?: Record<string, unknown> | undefined;
-  /** Keep-alive connections to the core, default 8. */
-  connections?: number | undefined;
   /** One line per HTTP call: op, outcome, status, latency, attempt. Never secrets or personal data. */
   log?: Logger | undefined;
   /** Allows injecting an undici Dispatcher (MockAgent in unit tests); default: own Agent with keep-alive. */
@@ -50,6 +51,12 @@ type Reply = { status: number; headers: Record<string, string | string[] | undef
 /** A classified call, before the caller's total latency is attached. */
 type Outcome = Classification & { status?: number | undefined };
 type TokenResult = { token: string } | { failure: Outcome };
+
+/**
+ * Keep-alive connections beyond the concurrent lead requests, for log-ins and readiness pings: a request
+ * waiting in undici's queue for a connection would spend its time limit there.
+ */
+const SPARE_CONNECTIONS = 4;
 
 const elapsed = (since: number): number => Math.round(performance.now() - since);
 
@@ -73,7 +80,7 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
   const { auth, timeoutMs, log } = options;
   const ownDispatcher = options.dispatcher === undefined
     ? new Agent({
-      connections: options.connections ?? 8,
+      connections: (options.concurrency ?? 4) + SPARE_CONNECTIONS,
       // Backstops only: the per-request deadline in send() is what callers see.
       headersTimeout: timeoutMs + 1000,
       bodyTimeout: timeoutMs + 1000,
@@ -81,7 +88,7 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
     : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? ownDispatcher!;
 
-  const secrets = auth.kind === "token" ? [auth.token] : [auth.password, auth.customerKey];
+  const secrets = brainysoftSecrets(auth);
   const tokens = new Set<string>(); // issued by log-in
   /** Defence in depth: whatever a detail was built from, no secret leaves in it. */
   const redact = (s: string): string => [...secrets, ...tokens]

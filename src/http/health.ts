@@ -1,4 +1,5 @@
 import type { BrainysoftClient } from "../brainysoft/client.js";
+import { within } from "../runtime/within.js";
 import type { Store } from "../store/types.js";
 
 /** What /readyz answers, as JSON. `ready` is the status code: 200 when true, 503 when false. */
@@ -21,47 +22,64 @@ export interface ReadinessDeps {
   brainysoft: Pick<BrainysoftClient, "ping">;
   /** Per check; a probe must answer well within the orchestrator's own timeout. Default 3 s. */
   timeoutMs?: number;
+  /** How long a successful Telegram check is reused, so frequent probes do not each call getMe. Default 5 s. */
+  telegramCacheMs?: number;
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The promise's value, or an error naming `what` once `ms` have passed without an answer. */
+async function answerWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  if (!(await within(promise, ms))) throw new Error(`${what} did not answer within ${ms} ms`);
+  return promise;
 }
 
-/** Runs the checks in parallel: the answer takes as long as the slowest, never more than the timeout. */
-export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
+/**
+ * The /readyz check. Runs the checks in parallel: the answer takes as long as the slowest, never more
+ * than the timeout. A successful Telegram check is reused for a few seconds (failures never are, so an
+ * outage shows at the next probe).
+ */
+export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readiness> {
   const timeoutMs = deps.timeoutMs ?? 3_000;
-  const [store, telegram, brainysoft] = await Promise.all([
-    (async (): Promise<Readiness["store"]> => {
-      try {
-        const counts = await withTimeout(deps.store.leads.countByState(), timeoutMs, "the store");
-        return { ok: true, pendingLeads: counts.pending };
-      } catch (error) {
-        return { ok: false, error: describe(error) };
-      }
-    })(),
-    (async (): Promise<Readiness["telegram"]> => {
-      const started = performance.now();
-      try {
-        await deps.telegramProbe(AbortSignal.timeout(timeoutMs));
-        return { ok: true, latencyMs: Math.round(performance.now() - started) };
-      } catch (error) {
-        // grammY's messages name the method, never the token.
-        return { ok: false, latencyMs: Math.round(performance.now() - started), error: describe(error) };
-      }
-    })(),
-    (async (): Promise<Readiness["brainysoft"]> => {
-      const started = performance.now();
-      try {
-        return await withTimeout(deps.brainysoft.ping(), timeoutMs, "Brainysoft");
-      } catch (error) {
-        return { reachable: false, latencyMs: Math.round(performance.now() - started), detail: describe(error) };
-      }
-    })(),
-  ]);
-  const updates = { ok: deps.takingUpdates(), mode: deps.mode };
-  return { ready: updates.ok && store.ok && telegram.ok, updates, store, telegram, brainysoft };
+  const telegramCacheMs = deps.telegramCacheMs ?? 5_000;
+  let telegramOk: { at: number; result: Readiness["telegram"] } | undefined;
+
+  async function checkTelegram(): Promise<Readiness["telegram"]> {
+    if (telegramOk && performance.now() - telegramOk.at < telegramCacheMs) return telegramOk.result;
+    const started = performance.now();
+    try {
+      await deps.telegramProbe(AbortSignal.timeout(timeoutMs));
+      const result = { ok: true, latencyMs: Math.round(performance.now() - started) };
+      telegramOk = { at: performance.now(), result };
+      return result;
+    } catch (error) {
+      telegramOk = undefined;
+      // grammY's messages name the method, never the token.
+      return { ok: false, latencyMs: Math.round(performance.now() - started), error: describe(error) };
+    }
+  }
+
+  return async () => {
+    const [store, telegram, brainysoft] = await Promise.all([
+      (async (): Promise<Readiness["store"]> => {
+        try {
+          const counts = await answerWithin(deps.store.leads.countByState(), timeoutMs, "the store");
+          return { ok: true, pendingLeads: counts.pending };
+        } catch (error) {
+          return { ok: false, error: describe(error) };
+        }
+      })(),
+      checkTelegram(),
+      (async (): Promise<Readiness["brainysoft"]> => {
+        const started = performance.now();
+        try {
+          return await answerWithin(deps.brainysoft.ping(), timeoutMs, "Brainysoft");
+        } catch (error) {
+          return { reachable: false, latencyMs: Math.round(performance.now() - started), detail: describe(error) };
+        }
+      })(),
+    ]);
+    const updates = { ok: deps.takingUpdates(), mode: deps.mode };
+    return { ready: updates.ok && store.ok && telegram.ok, updates, store, telegram, brainysoft };
+  };
 }

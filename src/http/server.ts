@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../logger.js";
-import { checkReadiness, type ReadinessDeps } from "./health.js";
+import { createReadinessCheck, type ReadinessDeps } from "./health.js";
 import { METRICS_CONTENT_TYPE, type MetricsRegistry } from "./metrics.js";
+import { send, TEXT } from "./respond.js";
 import type { RouteHandler } from "./webhook.js";
 
 export interface HttpServerOptions {
@@ -31,28 +32,29 @@ export interface HttpServer {
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { log } = options;
+  const checkReadiness = createReadinessCheck(options.readiness);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const method = req.method ?? "GET";
     if (options.webhook && path === options.webhook.path) {
-      if (method !== "POST") return send(res, 405, "text/plain", "method not allowed", { allow: "POST" });
+      if (method !== "POST") return send(res, 405, TEXT, "method not allowed", { allow: "POST" });
       return options.webhook.handler(req, res);
     }
     const get = method === "GET" || method === "HEAD";
     if (path === "/healthz" && get) return send(res, 200, "application/json", JSON.stringify({ status: "ok" }));
     if (path === "/readyz" && get) {
-      const readiness = await checkReadiness(options.readiness);
+      const readiness = await checkReadiness();
       return send(res, readiness.ready ? 200 : 503, "application/json", JSON.stringify(readiness));
     }
     if (path === "/metrics" && get && options.metrics) return send(res, 200, METRICS_CONTENT_TYPE, await options.metrics.render());
-    send(res, 404, "text/plain", "not found");
+    send(res, 404, TEXT, "not found");
   }
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       log.error({ err: error, path: req.url?.split("?")[0] }, "http request failed");
-      send(res, 500, "text/plain", "internal error");
+      send(res, 500, TEXT, "internal error");
     });
   });
   // Slow or idle clients must not hold a stopping process open for long.
@@ -84,10 +86,4 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
   };
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
-  if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...headers });
-  res.end(res.req.method === "HEAD" ? undefined : body);
 }

@@ -6,6 +6,8 @@ import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../logger.js";
 import { handleUpdateSafely } from "../runtime/handle-update.js";
 import type { InFlight } from "../runtime/in-flight.js";
+import { within } from "../runtime/within.js";
+import { send, TEXT } from "./respond.js";
 
 /** Updates are a few kilobytes; anything much larger is not from Telegram. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -38,23 +40,21 @@ export function webhookHandler(options: WebhookOptions): RouteHandler {
   return async (req, res) => {
     if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], expected)) {
       log.warn({ ip: req.socket.remoteAddress }, "webhook request without the right secret refused");
-      return answer(res, 401, "unauthorized");
+      return send(res, 401, TEXT, "unauthorized");
     }
-    if (!options.accepting()) return answer(res, 503, "shutting down", { "retry-after": "5" });
+    if (!options.accepting()) return send(res, 503, TEXT, "shutting down", { "retry-after": "5" });
     const body = await readBody(req);
-    if (body === "too-large") return answer(res, 413, "too large");
+    if (body === "too-large") return send(res, 413, TEXT, "too large");
     const update = parseUpdate(body);
-    if (!update) return answer(res, 400, "not an update");
+    if (!update) return send(res, 400, TEXT, "not an update");
 
     inFlight.add(update.update_id);
     const handling = handleUpdateSafely(bot, update, log).finally(() => inFlight.done(update.update_id));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), options.answerWithinMs)));
-    if ((await Promise.race([handling, late])) === "late") {
+    if (!(await within(handling, options.answerWithinMs))) {
       log.info({ update: update.update_id }, "webhook answered before the update was handled");
     }
-    clearTimeout(timer);
-    answer(res, 200, "");
+    // Telegram may have given up waiting by now (its own timeout): send() then writes nothing.
+    send(res, 200, TEXT, "");
   };
 }
 
@@ -83,11 +83,4 @@ function parseUpdate(body: string): Update | undefined {
     // answered 400 below
   }
   return undefined;
-}
-
-function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  // Telegram may have given up waiting (its own timeout): the connection is gone, nothing to write.
-  if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
-  res.end(text);
 }

@@ -1,4 +1,4 @@
-import type { RoleDirectory } from "../bot/roles.js";
+import type { Role } from "../bot/roles.js";
 import type { LeadStore } from "../store/types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -6,12 +6,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** At most LEADS_PER_USER_PER_DAY new leads from one customer in any 24 hours, so one person cannot flood the CRM. */
 export interface LeadCap {
   /** True when this person may not hand in another lead now. Agents and admins never reach it. */
-  reached(userId: number): Promise<boolean>;
+  reached(userId: number, role: Role): Promise<boolean>;
 }
 
 export function createLeadCap(deps: {
   leads: Pick<LeadStore, "countByUserSince">;
-  roles: Pick<RoleDirectory, "roleOf">;
   perDay: number;
   now?: () => number;
   /** Told each time someone is turned away (metrics). */
@@ -19,8 +18,8 @@ export function createLeadCap(deps: {
 }): LeadCap {
   const now = deps.now ?? Date.now;
   return {
-    async reached(userId) {
-      if ((await deps.roles.roleOf(userId)) !== "customer") return false;
+    async reached(userId, role) {
+      if (role !== "customer") return false;
       const reached = (await deps.leads.countByUserSince(userId, now() - DAY_MS)) >= deps.perDay;
       if (reached) deps.onReached?.();
       return reached;

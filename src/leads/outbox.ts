@@ -1,6 +1,7 @@
 import type { BrainysoftClient, CreateLeadResult } from "../brainysoft/client.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
+import { within } from "../runtime/within.js";
 import type { DeliveryErrorClass, LeadRecord, NewLead, Store } from "../store/types.js";
 import { createLimiter } from "./limiter.js";
 
@@ -40,11 +41,25 @@ export interface LeadOutbox {
   submit(lead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome>;
   /** Retry pending leads whose time has come; runs by itself after start(). */
   deliverDue(): Promise<number>;
-  /** Pending (or, for an admin, failed/rejected) leads to be sent now. */
-  retryNow(ids: number[] | "all"): Promise<number>;
+  /**
+   * An admin's retry: the named leads that are pending, failed or rejected ("all": every pending and
+   * failed one) are put back to pending and sent now. Returns them once their attempts have started;
+   * each attempt's outcome settles in the background (and goes to the listener as any other).
+   */
+  retryNow(ids: number[] | "all"): Promise<RetryStarted[]>;
+  /**
+   * Starts the retry worker, and tells once every final outcome from before this start that nobody
+   * was told (a message that failed, or a crash between the result and the message).
+   */
   start(): void;
-  /** Stops the timer and waits for attempts in flight. */
+  /** Stops the timer and the telling of old outcomes, and waits for attempts and a message in flight. */
   stop(): Promise<void>;
+}
+
+/** A lead an admin's retry sent again, and its attempt (never rejects). */
+export interface RetryStarted {
+  lead: LeadRecord;
+  outcome: Promise<SubmitOutcome>;
 }
 
 export interface OutboxOptions {
@@ -76,10 +91,16 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const limit = createLimiter(options.concurrency);
   /** Leads with an attempt in flight: never two attempts for one lead at once. */
   const inFlight = new Map<number, Promise<SubmitOutcome>>();
-  /** Leads whose submitter is still waiting for the first attempt: they are answered directly. */
+  /**
+   * Leads whose submitter is still waiting for the first attempt. Whichever side ends the wait takes
+   * the lead out: the attempt, when it finished in time (the submitter answers), or the submitter,
+   * when it answered "queued" (the attempt then tells the result itself). So exactly one tells.
+   */
   const awaited = new Set<number>();
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<number> | undefined;
+  let telling: Promise<number> | undefined;
+  let stopped = false;
 
   function retryDelay(attempts: number): number {
     const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
@@ -100,7 +121,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     const result = await limit(() =>
       client.createLead({ firstName: lead.firstName, mobilePhone: lead.phone, lastName: lead.lastName }),
     );
-    await listener.attempted?.(lead, result);
+    await observe("attempted", lead.id, () => listener.attempted?.(lead, result));
     const outcome = await recordResult(lead, result);
     await observe("settled", lead.id, () => listener.settled?.(outcome, result, awaited.has(lead.id)));
     return outcome;
@@ -140,7 +161,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     if (running) return running;
     const promise = attempt(lead)
       .then(async (outcome) => {
-        if (!awaited.has(lead.id)) await tellLater(outcome);
+        if (!awaited.delete(lead.id)) await tell(outcome.lead);
         return outcome;
       })
       .catch((error: unknown) => {
@@ -152,15 +173,56 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     return promise;
   }
 
-  async function tellLater(outcome: SubmitOutcome): Promise<void> {
+  /** A final outcome told through the listener, then marked told; false when there was nothing to tell or it failed. */
+  async function tell(lead: LeadRecord): Promise<boolean> {
     try {
-      if (outcome.kind === "created") await listener.delivered?.(outcome.lead, outcome.brainysoftId);
-      else if (outcome.kind === "rejected" || outcome.kind === "field-error") {
-        await listener.gaveUp?.(outcome.lead, outcome.lead.state === "failed" ? "failed" : "rejected");
-      } else return;
+      if (lead.state === "delivered" && lead.brainysoftId !== undefined) await listener.delivered?.(lead, lead.brainysoftId);
+      else if (lead.state === "rejected" || lead.state === "failed") await listener.gaveUp?.(lead, lead.state);
+      else return false;
+      await store.leads.markNotified(lead.id);
+      return true;
+    } catch (error) {
+      log.error({ err: error, lead: lead.id }, "could not tell the outcome of a delayed lead");
+      return false;
+    }
+  }
+
+  /**
+   * The caller sends the answer after submit returns, so a final outcome is marked told here. A crash
+   * in between loses that one message, and the sweep at start would not repair it (the lead looks
+   * told); the person then has no answer, and handling their message again (Telegram re-sends it, or
+   * they send it again) finds the lead and answers with it.
+   */
+  async function answeredDirectly(outcome: SubmitOutcome): Promise<SubmitOutcome> {
+    if (outcome.kind === "queued" || outcome.kind === "duplicate") return outcome;
+    try {
       await store.leads.markNotified(outcome.lead.id);
     } catch (error) {
-      log.error({ err: error, lead: outcome.lead.id }, "could not tell the outcome of a delayed lead");
+      // The lead stays "not told": the next start tells it again, a repeat rather than a silence.
+      log.error({ err: error, lead: outcome.lead.id }, "could not mark a lead as told");
+    }
+    return outcome;
+  }
+
+  /**
+   * Final outcomes nobody was told, from leads last updated before `startedAt` (none of this process's
+   * attempts touched them) and within LEAD_MAX_AGE of it: a chat that cannot be written to (the person
+   * blocked the bot) is not tried at every start for ever. Each is re-read before it is told, in case
+   * an admin sent it again meanwhile.
+   */
+  async function tellUntold(startedAt: number): Promise<number> {
+    const page = 100;
+    let told = 0;
+    let afterId = 0;
+    for (;;) {
+      const leads = await store.leads.unnotified({ from: startedAt - options.maxAgeMs, to: startedAt, afterId, limit: page });
+      for (const stale of leads) {
+        if (stopped) return told;
+        const lead = await store.leads.get(stale.id);
+        if (lead && !lead.notified && lead.updatedAt < startedAt && (await tell(lead))) told++;
+      }
+      if (leads.length < page) return told;
+      afterId = leads[leads.length - 1]!.id;
     }
   }
 
@@ -173,12 +235,13 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
     await observe("received", lead.id, () => listener.received?.(lead));
     awaited.add(lead.id);
-    let timeout: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timeout = setTimeout(() => resolve("late"), wait?.answerWithinMs ?? answerWithinMs)));
-    const first = await Promise.race([run(lead), late]);
-    clearTimeout(timeout);
+    const attempt = run(lead);
+    const inTime = await within(attempt, wait?.answerWithinMs ?? answerWithinMs);
+    // Still awaited: the attempt has not finished and will tell its result itself.
+    if (!inTime && awaited.delete(lead.id)) return { kind: "queued", lead };
+    // Otherwise it finished (perhaps just as the time ran out) and left its outcome to this answer.
     awaited.delete(lead.id);
-    return first === "late" ? { kind: "queued", lead } : first;
+    return answeredDirectly(await attempt);
   }
 
   async function deliverDue(): Promise<number> {
@@ -192,7 +255,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     return sweeping;
   }
 
-  async function retryNow(ids: number[] | "all"): Promise<number> {
+  async function retryNow(ids: number[] | "all"): Promise<RetryStarted[]> {
     const t = now();
     const leads =
       ids === "all"
@@ -202,8 +265,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     const requeued = (await Promise.all(leads.map((l) => store.leads.get(l.id)))).filter(
       (l): l is LeadRecord => l?.state === "pending",
     );
-    await Promise.all(requeued.filter((l) => !inFlight.has(l.id)).map(run));
-    return requeued.length;
+    // run() gives a lead already in flight the attempt under way, not a second one.
+    return requeued.map((lead) => ({ lead, outcome: run(lead) }));
   }
 
   return {
@@ -211,6 +274,16 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     deliverDue,
     retryNow,
     start() {
+      stopped = false;
+      telling = tellUntold(now())
+        .then((told) => {
+          if (told > 0) log.info({ told }, "told outcomes left untold before the start");
+          return told;
+        })
+        .catch((error: unknown) => {
+          log.error({ err: error }, "telling untold outcomes failed");
+          return 0;
+        });
       const interval = options.pollIntervalMs ?? 1_000;
       const tick = () => {
         deliverDue()
@@ -222,9 +295,10 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       timer = setTimeout(tick, 0);
     },
     async stop() {
+      stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await Promise.allSettled([...inFlight.values()]);
+      await Promise.allSettled([...inFlight.values(), telling]);
     },
   };
 }

@@ -5,18 +5,23 @@ import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../logger.js";
 import { handleUpdateSafely } from "./handle-update.js";
 import { createInFlight, type InFlight } from "./in-flight.js";
+import { within } from "./within.js";
 
 export type AllowedUpdate = Exclude<keyof Update, "update_id">;
+
+/** The longest a stop waits for Telegram to take the confirmation. */
+const CONFIRM_TIMEOUT_MS = 5_000;
 
 export interface Poller {
   readonly inFlight: InFlight;
   /** False once stopped, or when Telegram refused getUpdates for good (401, or 409: a webhook or another instance). */
   isRunning(): boolean;
   /**
-   * Stops taking updates, waits up to `drainMs` for the ones taken, then confirms to Telegram every
-   * update below the oldest unfinished one, so that a restart gets only what this process did not finish.
+   * Stops taking updates, waits for the ones taken, then confirms to Telegram every update below the
+   * oldest unfinished one, so that a restart gets only what this process did not finish. All of it
+   * within `withinMs`: the confirmation gets what the waiting left, at most 5 s.
    */
-  stop(drainMs: number): Promise<{ drained: boolean }>;
+  stop(withinMs: number): Promise<{ drained: boolean }>;
 }
 
 /**
@@ -51,21 +56,32 @@ export function startPolling(bot: Bot<BotContext>, options: { allowedUpdates: re
     log.error({ err: error }, "long polling stopped: Telegram refused getUpdates");
   });
 
+  /**
+   * getUpdates with a higher offset is Telegram's only way to confirm; what it returns now is left for
+   * the next start. Unconfirmed updates come again after a restart and are dropped as handled.
+   */
+  async function confirm(offset: number, ms: number): Promise<void> {
+    if (ms === 0) return log.warn({ offset }, "no time left to confirm the handled updates");
+    const confirming = bot.api
+      .getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(ms)))
+      .then(() => log.info({ offset }, "updates confirmed"))
+      .catch((error: unknown) => log.warn({ err: error }, "could not confirm the handled updates"));
+    // The signal ends the request; this also ends a wait for a 429 (auto-retry would sleep through the signal).
+    if (!(await within(confirming, ms))) log.warn({ offset }, "could not confirm the handled updates in time");
+  }
+
   return {
     inFlight,
     isRunning: () => !failed && runner.isRunning(),
-    async stop(drainMs) {
-      await Promise.resolve(runner.stop()).catch(() => undefined);
-      const drained = await inFlight.idle(drainMs);
+    async stop(withinMs) {
+      const deadline = Date.now() + withinMs;
+      const left = () => Math.max(0, deadline - Date.now());
+      // Aborts the long poll in progress; a Bot API that does not let go must not hold up the rest.
+      await within(runner.stop(), left());
+      const drained = await inFlight.idle(left());
       if (!drained) log.warn({ updates: inFlight.size }, "stopping with updates still in progress");
       const offset = inFlight.lowest() ?? (lastTaken === undefined ? undefined : lastTaken + 1);
-      if (offset !== undefined && !failed) {
-        // getUpdates with a higher offset is Telegram's only way to confirm; what it returns now is left for the next start.
-        await bot.api
-          .getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(5_000)))
-          .then(() => log.info({ offset }, "updates confirmed"))
-          .catch((error: unknown) => log.warn({ err: error }, "could not confirm the handled updates"));
-      }
+      if (offset !== undefined && !failed) await confirm(offset, Math.min(CONFIRM_TIMEOUT_MS, left()));
       return { drained };
     },
   };

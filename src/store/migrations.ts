@@ -10,7 +10,7 @@ import type Database from "better-sqlite3";
 /** SQL to exec, or a function for a step SQL alone cannot express. Runs inside the migration transaction. */
 export type Migration = string | ((db: Database.Database) => void);
 
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   // 1: initial schema. STRICT tables so a wrong type is an error rather than a silent conversion.
   `
   CREATE TABLE leads (
@@ -73,6 +73,9 @@ export const MIGRATIONS: readonly Migration[] = [
   ) STRICT;
   CREATE INDEX conversations_updated ON conversations (updated_at);
   `,
+  // 2: `notified` now also covers outcomes told directly, and the outbox tells at start every final
+  // outcome not marked told. Builds before this one never marked those, so they count as told.
+  `UPDATE leads SET notified = 1 WHERE state <> 'pending';`,
 ];
 
 /** The schema version this build writes. */

@@ -44,6 +44,17 @@ export function sqliteEventJournal(db: Database.Database): EventJournal {
   const between = db.prepare<[number, number], EventRow>(
     `SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
   );
+  // Both by the `at` index: only the period's rows are read, however long the journal.
+  const countByKind = db.prepare<{ kinds: string; from: number; to: number }, { kind: string; count: number }>(
+    `SELECT kind, COUNT(*) AS count FROM events
+      WHERE at >= @from AND at < @to AND kind IN (SELECT value FROM json_each(@kinds))
+      GROUP BY kind`,
+  );
+  const newestBetween = db.prepare<{ kinds: string; from: number; to: number; limit: number }, EventRow>(
+    `SELECT * FROM events
+      WHERE at >= @from AND at < @to AND kind IN (SELECT value FROM json_each(@kinds))
+      ORDER BY at DESC, id DESC LIMIT @limit`,
+  );
 
   return {
     record: async (event) => {
@@ -68,5 +79,9 @@ export function sqliteEventJournal(db: Database.Database): EventJournal {
         })
         .map(toEvent),
     between: async (from, to) => between.all(from, to).map(toEvent),
+    countByKind: async (kinds, from, to) =>
+      Object.fromEntries(countByKind.all({ kinds: JSON.stringify(kinds), from, to }).map((row) => [row.kind, row.count])),
+    newestBetween: async (kinds, from, to, limit) =>
+      newestBetween.all({ kinds: JSON.stringify(kinds), from, to, limit }).map(toEvent),
   };
 }

@@ -98,6 +98,12 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
       WHERE id = @id AND state IN ('failed', 'rejected')`,
   );
   const notified = db.prepare<[number]>(`UPDATE leads SET notified = 1 WHERE id = ?`);
+  const unnotified = db.prepare<{ from: number; to: number; afterId: number; limit: number }, LeadRow>(
+    `SELECT * FROM leads
+      WHERE state IN ('delivered', 'rejected', 'failed') AND notified = 0
+        AND updated_at >= @from AND updated_at < @to AND id > @afterId
+      ORDER BY id LIMIT @limit`,
+  );
   const createdBetween = db.prepare<[number, number], LeadRow>(
     `SELECT * FROM leads WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
   );
@@ -161,6 +167,7 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
     markNotified: async (id) => {
       notified.run(id);
     },
+    unnotified: async (query) => unnotified.all(query).map(toRecord),
     listCreatedBetween: async (from, to) => createdBetween.all(from, to).map(toRecord),
     countByUserSince: async (userId, since) => byUserSince.get(userId, since) ?? 0,
     countByState: async () => {

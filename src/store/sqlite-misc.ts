@@ -2,26 +2,15 @@
 import type Database from "better-sqlite3";
 import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 
-/** How many first-seen inserts (per connection) between deletions of expired update ids. */
-export const UPDATE_PRUNE_EVERY = 1000;
-
-export function sqliteUpdateDeduplicator(db: Database.Database, keepMs: number): UpdateDeduplicator {
+/** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
+export function sqliteUpdateDeduplicator(db: Database.Database): UpdateDeduplicator {
   const exists = db.prepare<[number], number>(`SELECT 1 FROM processed_updates WHERE update_id = ?`).pluck();
   const insert = db.prepare<[number, number]>(
     `INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`,
   );
-  const prune = db.prepare<[number]>(`DELETE FROM processed_updates WHERE seen_at < ?`);
-  let insertsSincePrune = 0;
   return {
     wasHandled: async (updateId) => exists.get(updateId) !== undefined,
-    markHandled: async (updateId, now) => {
-      const first = insert.run(updateId, now).changes === 1;
-      if (first && ++insertsSincePrune >= UPDATE_PRUNE_EVERY) {
-        insertsSincePrune = 0;
-        prune.run(now - keepMs);
-      }
-      return first;
-    },
+    markHandled: async (updateId, now) => insert.run(updateId, now).changes === 1,
   };
 }
 

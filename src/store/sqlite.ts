@@ -6,8 +6,7 @@
  * process dying at any moment (crash, OOM kill, SIGKILL, container restart) - which is what a lead
  * must survive once the person has been told it was received. What NORMAL gives up against FULL is
  * an fsync per commit, i.e. only the last few commits before an OS crash or power loss; the
- * database itself stays consistent either way. Pass `synchronous: "FULL"` to pay an fsync per
- * commit (every processed update id is a commit too) when that risk matters more than latency.
+ * database itself stays consistent either way.
  *
  * Several processes may open the same file (a deploy overlapping the old instance): writes are
  * serialised by SQLite's lock, with busy_timeout to wait for it, and lead de-duplication runs in
@@ -16,7 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { migrate, NewerSchemaError, SCHEMA_VERSION } from "./migrations.js";
+import { migrate, NewerSchemaError } from "./migrations.js";
 import { FINAL_STATES, sqliteLeadStore } from "./sqlite-leads.js";
 import { sqliteEventJournal } from "./sqlite-events.js";
 import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
@@ -34,16 +33,14 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Default "bot.sqlite". */
   fileName?: string;
-  /** How long processed update ids are kept for de-duplication. Default 48 h. */
+  /** How long processed update ids are kept for de-duplication (purge deletes older ones). Default 48 h. */
   updateKeepMs?: number;
-  /** Default NORMAL; see the top of this file. */
-  synchronous?: "NORMAL" | "FULL";
-  /** How long a statement waits for another connection's write lock. Default 5 s. */
-  busyTimeoutMs?: number;
 }
 
-export const DEFAULT_FILE_NAME = "bot.sqlite";
-export const DEFAULT_UPDATE_KEEP_MS = 48 * 60 * 60 * 1000;
+const DEFAULT_FILE_NAME = "bot.sqlite";
+const DEFAULT_UPDATE_KEEP_MS = 48 * 60 * 60 * 1000;
+/** How long a statement waits for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 5_000;
 /** Files up to this size get PRAGMA quick_check at open (milliseconds per MiB); larger ones only a schema read. */
 const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -119,9 +116,9 @@ function checkWritable(dataDir: string, file: string): void {
   }
 }
 
-function configure(db: Database.Database, file: string, options: SqliteStoreOptions): void {
+function configure(db: Database.Database, file: string): void {
   // busy_timeout first, so that switching to WAL waits for another process instead of failing.
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // The first statement that reads the file: a non-database fails here with SQLITE_NOTADB.
   const mode = db.pragma("journal_mode = WAL", { simple: true });
   if (mode !== "wal") {
@@ -129,7 +126,7 @@ function configure(db: Database.Database, file: string, options: SqliteStoreOpti
       `Cannot switch ${file} to WAL mode (got "${String(mode)}"); keep the data directory on a local, writable file system.`,
     );
   }
-  db.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
+  db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
 
   // Reading the schema catches a damaged header or schema page; quick_check (no index
@@ -155,7 +152,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   let db: Database.Database | undefined;
   try {
     db = new Database(file);
-    configure(db, file, options);
+    configure(db, file);
     migrate(db);
   } catch (error) {
     try {
@@ -175,8 +172,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
   const purge = conn.transaction((olderThan: number) => {
     const events = purgeEvents.run(olderThan).changes;
-    // Never below the de-duplication window, whatever the retention asks for.
-    const updates = purgeUpdates.run(Math.min(olderThan, Date.now() - updateKeepMs)).changes;
+    // By the de-duplication window, not the retention: ids are no personal data and are needed only that long.
+    const updates = purgeUpdates.run(Date.now() - updateKeepMs).changes;
     const leads = purgeLeads.run(olderThan, JSON.stringify(FINAL_STATES)).changes;
     // Abandoned conversations can hold a name or a phone number too.
     purgeConversations.run(olderThan);
@@ -186,7 +183,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   let closed = false;
   return {
     leads: sqliteLeadStore(conn),
-    updates: sqliteUpdateDeduplicator(conn, updateKeepMs),
+    updates: sqliteUpdateDeduplicator(conn),
     events: sqliteEventJournal(conn),
     roles: sqliteRoleStore(conn),
     conversations: sqliteKeyValueStore(conn),
@@ -205,5 +202,3 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
   };
 }
-
-export { SCHEMA_VERSION };

@@ -42,7 +42,10 @@ export interface LeadRecord extends NewLead {
   nextAttemptAt: number;
   /** Unix ms of the last admin retry of a failed lead: the give-up age counts from here, not from creation. */
   requeuedAt?: number | undefined;
-  /** Whether the person (or agent) has been told the final outcome of a delayed delivery. */
+  /**
+   * Whether the person (or agent) has been told the lead's final outcome, directly or by a later
+   * message. Reset when an admin sends the lead again.
+   */
   notified: boolean;
 }
 
@@ -91,6 +94,11 @@ export interface LeadStore {
    */
   requeue(id: number, now: number): Promise<boolean>;
   markNotified(id: number): Promise<void>;
+  /**
+   * Leads in a final state with an outcome (delivered, rejected, failed) whose person was not told it,
+   * last updated in [from, to) and with an id above `afterId`, by id: the outbox tells them at start.
+   */
+  unnotified(query: { from: number; to: number; afterId: number; limit: number }): Promise<LeadRecord[]>;
   /** Leads created in [from, to), oldest first. */
   listCreatedBetween(from: number, to: number): Promise<LeadRecord[]>;
   countByState(): Promise<Record<LeadState, number>>;
@@ -109,7 +117,7 @@ export interface LeadStore {
  */
 export interface UpdateDeduplicator {
   wasHandled(updateId: number): Promise<boolean>;
-  /** True the first time an id is remembered; false for a repeat. Keeps ids at least `keepMs`. */
+  /** True the first time an id is remembered; false for a repeat. Store.purge forgets ids after the keep time. */
   markHandled(updateId: number, now: number): Promise<boolean>;
 }
 
@@ -118,6 +126,10 @@ export interface EventJournal {
   /** Newest first (by `at`, then insertion). `kinds: []` matches nothing; an omitted filter matches all. */
   recent(limit: number, offset: number, filter?: { kinds?: readonly string[]; actor?: string }): Promise<LeadEvent[]>;
   between(from: number, to: number): Promise<LeadEvent[]>;
+  /** How many events of each of `kinds` have `at` in [from, to); a kind with none is left out. */
+  countByKind(kinds: readonly string[], from: number, to: number): Promise<Record<string, number>>;
+  /** At most `limit` events of `kinds` with `at` in [from, to), newest first: a bounded sample of a period. */
+  newestBetween(kinds: readonly string[], from: number, to: number, limit: number): Promise<LeadEvent[]>;
 }
 
 export interface RoleStore {
@@ -140,9 +152,9 @@ export interface Store {
   roles: RoleStore;
   conversations: KeyValueStore<unknown>;
   /**
-   * Delete events, processed update ids and lead personal data older than `olderThan` (Unix ms):
-   * events by `at`; update ids by seen time, but never ones younger than the de-duplication keep
-   * time; leads in a final state (delivered, duplicate, rejected, failed) last updated before
+   * Delete events and lead personal data older than `olderThan` (Unix ms), and processed update ids
+   * older than the de-duplication keep time, whatever `olderThan` is: events by `at`; update ids by
+   * seen time; leads in a final state (delivered, duplicate, rejected, failed) last updated before
    * `olderThan` (pending leads are kept). Abandoned conversation state that old goes too (not counted).
    */
   purge(olderThan: number): Promise<{ events: number; leads: number; updates: number }>;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MENU_COMMANDS, refreshCommandMenu } from "../../src/bot/command-menus.js";
+import { createTranslate } from "../../src/i18n.js";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, customerLead, plain, say, secondAdmin, WAIT } from "./helpers.js";
@@ -153,9 +154,10 @@ describe("command menus", () => {
     expect(names(t.telegram.commands({ type: "chat", chat_id: john.id }, "en"))).toEqual([...MENU_COMMANDS.agent]);
     await say(t, admin, `/agent_remove ${john.id}`);
     expect(t.telegram.commands({ type: "chat", chat_id: john.id }, "en")).toEqual([]);
-    await refreshCommandMenu(t.app.bot.api, anna.id, "admin");
+    const menuText = { t: createTranslate("ru"), defaultLocale: "ru" as const };
+    await refreshCommandMenu(t.app.bot.api, anna.id, "admin", menuText);
     expect(names(t.telegram.commands({ type: "chat", chat_id: anna.id }))).toEqual([...MENU_COMMANDS.admin]);
-    await refreshCommandMenu(t.app.bot.api, anna.id, "customer");
+    await refreshCommandMenu(t.app.bot.api, anna.id, "customer", menuText);
     expect(t.telegram.commands({ type: "chat", chat_id: anna.id })).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { CHART_COLOURS, chartLayout } from "../../src/admin/chart.js";
 import { startOfDay } from "../../src/admin/format.js";
 import type { LeadRecord } from "../../src/store/types.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
-import { ADMIN_ENV, admin, agent, decodePng, parseCsv, plain, say, WAIT } from "./helpers.js";
+import { ADMIN_ENV, admin, agent, decodePng, parseCsv, plain, say, secondAdmin, WAIT } from "./helpers.js";
 import { seedStore, type SeedLead } from "./seed.js";
 
 const DAY = 86_400_000;
@@ -181,7 +181,11 @@ describe("/export", () => {
     // The name a customer typed as a spreadsheet formula stays text.
     expect(rows.find((r) => r[0] === String(seeded[1]!.id))![6]).toBe("'=cmd|' /C calc'!A0");
     const [exported] = await app().app.store.events.recent(1, 0, { kinds: ["export"] });
-    expect(exported).toMatchObject({ actor: `admin:${admin.id}`, detail: "14 leads, 30 days, phones full" });
+    expect(exported?.actor).toBe(`admin:${admin.id}`);
+    expect(JSON.parse(exported!.detail!)).toEqual({ code: "export", leads: 14, days: 30, full: true });
+    // Each admin reads it in their own language.
+    expect(plain(await say(app(), admin, "/logs 1"))).toMatch(new RegExp(`📤 export\nadmin ${admin.id}\n14 leads, 30 days, phones full$`));
+    expect(plain(await say(app(), secondAdmin, "/logs 1"))).toMatch(new RegExp(`📤 выгрузка\nадмин ${admin.id}\nзаявок: 14, дней: 30, телефоны полностью$`));
     expect(plain(await say(app(), admin, "/export soon"))).toMatch(/^Usage: \/export/);
   });
 });

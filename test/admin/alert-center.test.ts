@@ -5,6 +5,7 @@ import { Api } from "grammy";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAlertCenter, type AlertCenter } from "../../src/admin/alerts.js";
+import { detailText } from "../../src/admin/journal.js";
 import type { CreateLeadResult } from "../../src/brainysoft/client.js";
 import { createTranslate } from "../../src/i18n.js";
 import type { SubmitOutcome } from "../../src/leads/outbox.js";
@@ -89,6 +90,8 @@ describe("AlertCenter", () => {
     expect(texts(111).map((t) => t.split(" ")[0])).toEqual(["⛔", "🟢", "⚠️", "⛔"]);
     const journal = await store.events.recent(10, 0);
     expect(journal.map((e) => e.kind)).toEqual(["auth-failure", "outage", "recovered", "auth-failure"]);
+    // The recovery is stored as numbers (3 min after the first refusal, 3 failed calls), worded when read.
+    expect(JSON.parse(journal[2]!.detail!)).toEqual({ code: "recovered", seconds: 180, failures: 3 });
   });
 
   it("an admin who cannot be written to does not stop the others, and the journal says so", async () => {
@@ -97,6 +100,8 @@ describe("AlertCenter", () => {
     expect(texts(111)).toEqual([]);
     expect(texts(222)).toHaveLength(1);
     const [error] = await store.events.recent(1, 0, { kinds: ["error"] });
-    expect(error?.detail).toMatch(/alert to admin 111 not delivered: GrammyError: .*403: Forbidden/);
+    expect(JSON.parse(error!.detail!)).toEqual({ code: "alert-undelivered", admin: 111, error: expect.stringMatching(/^GrammyError: .*403: Forbidden/) });
+    const english = (key: string, vars?: Record<string, string | number>) => createTranslate("en")("en", key, vars);
+    expect(detailText(error!.detail!, english)).toMatch(/^alert to admin 111 not delivered: GrammyError: .*403: Forbidden/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, sourceLabel, startOfDay } from "../../src/admin/format.js";
+import { formatDuration, formatLocalTime, sourceKey, sourceLabel, startOfDay } from "../../src/admin/format.js";
 import { crmCallDetail, crmCallLatency, scrubDetail } from "../../src/admin/journal.js";
 import { percentile } from "../../src/admin/stats.js";
 import { createTranslate } from "../../src/i18n.js";
@@ -26,6 +26,17 @@ describe("admin formatting", () => {
     expect(sourceLabel({ actor: "customer", source: "direct" }, en)).toBe("customer");
     expect(sourceLabel({ actor: "customer", source: "spring_promo" }, en)).toBe("link spring_promo");
     expect(sourceLabel({ actor: "agent", agentId: 42, source: "agent:42" }, en)).toBe("agent 42");
+    // The key groups by the same rule: "customer" is a customer by themselves, whatever the source says.
+    expect(sourceKey({ actor: "customer", source: "direct" })).toBe(sourceKey({ actor: "customer", source: "customer" }));
+    expect(sourceKey({ actor: "customer", source: "spring_promo" })).toBe("link:spring_promo");
+    expect(sourceKey({ actor: "agent", agentId: 42, source: "agent:42" })).toBe("agent:42");
+  });
+
+  it("local times by a pattern", () => {
+    const at = new Date(2025, 2, 5, 14, 7, 9).getTime();
+    expect(formatLocalTime(at, "DD.MM hh:mm")).toBe("05.03 14:07");
+    expect(formatLocalTime(at, "YYYY-MM-DD hh:mm:ss")).toBe("2025-03-05 14:07:09");
+    expect(formatLocalTime(at, "DD.MM")).toBe("05.03");
   });
 
   it("local midnights", () => {

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLeadJournal } from "../../src/admin/journal.js";
+import { createLeadJournal, detailText } from "../../src/admin/journal.js";
 import { createBrainysoftClient, type BrainysoftClient } from "../../src/brainysoft/client.js";
 import { combineListeners } from "../../src/leads/listeners.js";
+import { createTranslate } from "../../src/i18n.js";
 import { createLeadOutbox, type OutboxListener } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { NewLead, Store } from "../../src/store/types.js";
@@ -39,11 +40,16 @@ function outbox(extra: OutboxListener[] = [], maxAgeMs = 60_000) {
     baseDelayMs: 1, maxDelayMs: 2, listener: combineListeners(createLeadJournal({ events: store.events }), ...extra),
   });
 }
-/** The journal oldest first, as "kind actor #lead detail". */
+const translate = createTranslate("en");
+const english = (key: string, vars?: Record<string, string | number>) => translate("en", key, vars);
+/** The journal oldest first, as "kind actor #lead detail", the detail as an English-speaking admin reads it. */
 async function journal(): Promise<string[]> {
   const events = await store.events.between(0, Date.now() + 1000);
-  return events.map((e) => [e.kind, e.actor, e.leadId !== undefined ? `#${e.leadId}` : "", e.brainysoftId ?? "", e.detail ?? ""].filter((part) => part !== "").join(" "));
+  const detail = (text: string | undefined) => (text === undefined ? "" : detailText(text, english));
+  return events.map((e) => [e.kind, e.actor, e.leadId !== undefined ? `#${e.leadId}` : "", e.brainysoftId ?? "", detail(e.detail)].filter((part) => part !== "").join(" "));
 }
+/** The newest event of a kind, with its detail as stored. */
+const stored = async (kind: string) => (await store.events.recent(1, 0, { kinds: [kind] }))[0]?.detail;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("the lead journal", () => {
@@ -72,6 +78,10 @@ describe("the lead journal", () => {
     expect(lines.filter((l) => l.startsWith("crm-error"))).toHaveLength(calls);
     expect(lines.filter((l) => l.startsWith("queued"))).toEqual([`queued customer #${queued.id} transient: HTTP 503 non-JSON body`]);
     expect(lines.at(-1)).toBe(`failed customer #${queued.id} gave up after ${calls} attempts: HTTP 503 non-JSON body`);
+    // Stored as a code with its numbers, worded in each admin's language when read.
+    expect(JSON.parse((await stored("failed"))!)).toEqual({ code: "gave-up", attempts: calls, reason: "HTTP 503 non-JSON body" });
+    const russian = (key: string, vars?: Record<string, string | number>) => translate("ru", key, vars);
+    expect(detailText((await stored("failed"))!, russian)).toBe(`попытки прекращены после ${calls} попыток: HTTP 503 non-JSON body`);
   });
 
   it("a duplicate under whoever handed it in again, and a refused field as rejected", async () => {
@@ -82,7 +92,8 @@ describe("the lead journal", () => {
     const refused = await box.submit(lead("79161234567"));
     const lines = await journal();
     expect(lines).toContain(`duplicate agent:7 #${first.lead.id} ${crm.created[0]?.id}`);
-    expect(lines.at(-1)).toBe(`rejected customer #${refused.lead.id} field firstName`);
+    expect(lines.at(-1)).toBe(`rejected customer #${refused.lead.id} Brainysoft refused the name`);
+    expect(JSON.parse((await stored("rejected"))!)).toEqual({ code: "field", field: "firstName" });
   });
 
   it("an observer that fails does not stop a delivery", async () => {

@@ -60,6 +60,31 @@ describe("a graceful restart on the same data directory", () => {
       .toEqual([expect.objectContaining({ phone: "79776200777", brainysoftId: t.crm.created[0]?.id, notified: true })]);
   });
 
+  it("sends the lead number after a restart when the message with it failed before", async () => {
+    t = await startTestApp();
+    t.crm.setFault("http503");
+    await upToPhone(fridrich);
+    expect((await say(fridrich, "89776200777")).plainText).toMatch(SEES.queued);
+    // The next message, the one with the number, is refused by Telegram.
+    t.telegram.failNext("sendMessage", { code: 400, description: "Bad Request: chat not found" });
+    t.crm.setFault("none");
+    await expect.poll(() => t.logText(), { timeout: WAIT }).toContain("could not tell the outcome");
+    expect(await t.app.store.leads.listByState(["delivered"], 10)).toEqual([expect.objectContaining({ notified: false })]);
+    expect(numbersSentTo(t.telegram, fridrich.id)).toEqual([]);
+
+    await t.restart();
+    const later = await waitFor(fridrich, SEES.deliveredLater);
+    expect(leadNumber(later)).toBe(t.crm.created[0]?.id);
+    await expect
+      .poll(() => t.app.store.leads.listByState(["delivered"], 10), { timeout: WAIT })
+      .toEqual([expect.objectContaining({ notified: true })]);
+    // Told once: another restart sends nothing more, and Brainysoft created the lead once.
+    await t.restart();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(numbersSentTo(t.telegram, fridrich.id)).toEqual([t.crm.created[0]!.id]);
+    expect(t.crm.created).toHaveLength(1);
+  });
+
   it("finishes the attempt in flight before stopping, and the new process delivers the lead once", async () => {
     t = await startTestApp();
     await upToPhone(fridrich);

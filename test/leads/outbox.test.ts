@@ -139,7 +139,10 @@ describe("LeadOutbox", () => {
     expect((await store.leads.get(result.lead.id))?.state).toBe("failed");
     expect(told.gaveUp).toEqual([[result.lead.id, "failed"]]);
     crm.setFault("none");
-    expect(await box.retryNow([result.lead.id])).toBe(1);
+    const [retried, ...more] = await box.retryNow([result.lead.id]);
+    expect(more).toEqual([]);
+    expect(retried?.lead).toMatchObject({ id: result.lead.id, state: "pending" });
+    expect((await retried?.outcome)?.kind).toBe("created");
     await expect.poll(async () => (await store.leads.get(result.lead.id))?.state).toBe("delivered");
     expect(told.delivered).toHaveLength(1);
   });
@@ -157,5 +160,103 @@ describe("LeadOutbox", () => {
       await box.deliverDue();
     }
     expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it("delivers a lead once when an observer of the attempt throws", async () => {
+    const box = outbox({ listener: { attempted: () => { throw new Error("journal is down"); } } });
+    const result = await box.submit(lead("79776200777"));
+    expect(result.kind).toBe("created");
+    expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered", brainysoftId: crm.created[0]?.id });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await box.deliverDue()).toBe(0);
+    expect(crm.received).toHaveLength(1);
+  });
+});
+
+describe("telling the outcome", () => {
+  it("marks a lead answered directly as told, so no later message repeats it", async () => {
+    crm.setFieldError("firstName", 1);
+    const box = outbox();
+    const refused = await box.submit(lead("79776200777"));
+    const created = await box.submit(lead("79776200777", "Анна"));
+    expect(refused.kind).toBe("field-error");
+    expect(created.kind).toBe("created");
+    expect(await store.leads.get(refused.lead.id)).toMatchObject({ state: "rejected", notified: true });
+    expect(await store.leads.get(created.lead.id)).toMatchObject({ state: "delivered", notified: true });
+    // One lead left untold, as a marker that the start has looked at the leads before it.
+    const { lead: untold } = await store.leads.insertUnlessDuplicate(lead("79776200888"), 0, Date.now());
+    await store.leads.markDelivered(untold.id, 7777, Date.now());
+
+    const restarted = outbox({ now: () => Date.now() + 1_000 });
+    restarted.start();
+    await expect.poll(() => told.delivered).toEqual([[untold.id, 7777]]);
+    await restarted.stop();
+    expect(told.gaveUp).toEqual([]);
+  });
+
+  it("tells at start, once, the final outcomes nobody was told before it", async () => {
+    let clock = 1_000_000;
+    const seeded = async (phone: string, finish: (id: number) => Promise<void>) => {
+      const { lead: saved } = await store.leads.insertUnlessDuplicate(lead(phone), 0, clock);
+      await finish(saved.id);
+      return saved.id;
+    };
+    // As a process that stopped (or died) between a result and its message leaves them.
+    const delivered = await seeded("79776200001", (id) => store.leads.markDelivered(id, 5001, clock));
+    const failed = await seeded("79776200002", (id) => store.leads.markFinal(id, "failed", "transient", clock));
+    const rejected = await seeded("79776200003", (id) => store.leads.markFinal(id, "rejected", "rejected", clock));
+    const toldAlready = await seeded("79776200004", async (id) => {
+      await store.leads.markDelivered(id, 5004, clock);
+      await store.leads.markNotified(id);
+    });
+    const pending = await seeded("79776200005", async () => undefined);
+    const tooOld = await seeded("79776200006", (id) => store.leads.markDelivered(id, 5006, clock - 60_001));
+    clock += 1_000;
+    crm.setFault("http503");
+
+    const first = outbox({ now: () => clock });
+    first.start();
+    await expect.poll(() => told.delivered.length + told.gaveUp.length).toBe(3);
+    await first.stop();
+    expect(told.delivered).toEqual([[delivered, 5001]]);
+    expect(told.gaveUp).toEqual([[failed, "failed"], [rejected, "rejected"]]);
+    for (const id of [delivered, failed, rejected, toldAlready]) expect((await store.leads.get(id))?.notified).toBe(true);
+    expect((await store.leads.get(pending))?.state).toBe("pending");
+    expect((await store.leads.get(tooOld))?.notified).toBe(false);
+
+    const marker = await seeded("79776200007", (id) => store.leads.markDelivered(id, 5007, clock));
+    clock += 1_000;
+    const second = outbox({ now: () => clock });
+    second.start();
+    await expect.poll(() => told.delivered).toEqual([[delivered, 5001], [marker, 5007]]);
+    await second.stop();
+    expect(told.gaveUp).toHaveLength(2);
+  });
+
+  it("keeps an outcome whose message failed as not told, and tells it at the next start", async () => {
+    crm.setFault("slow", { slowMs: 100 });
+    let failing = true;
+    const box = outbox({
+      answerWithinMs: 10,
+      listener: {
+        delivered: (l, id) => {
+          if (failing) throw new Error("Telegram is down");
+          told.delivered.push([l.id, id]);
+        },
+      },
+    });
+    const result = await box.submit(lead("79776200777"));
+    expect(result.kind).toBe("queued");
+    await expect.poll(async () => (await store.leads.get(result.lead.id))?.state).toBe("delivered");
+    await box.stop();
+    expect((await store.leads.get(result.lead.id))?.notified).toBe(false);
+
+    failing = false;
+    // The next start runs later than the delivery.
+    const later = outbox({ now: () => Date.now() + 1_000, listener: { delivered: (l, id) => void told.delivered.push([l.id, id]) } });
+    later.start();
+    await expect.poll(() => told.delivered).toEqual([[result.lead.id, crm.created[0]?.id]]);
+    await later.stop();
+    expect((await store.leads.get(result.lead.id))?.notified).toBe(true);
   });
 });

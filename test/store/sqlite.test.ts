@@ -441,13 +441,14 @@ describe("roles, updates, conversations", () => {
     expect(await openStore().updates.markHandled(2, T0 + 2)).toBe(false);
   });
 
-  it("forgets update ids older than updateKeepMs, but not younger ones", async () => {
+  it("remembers an expired update id until a purge, however many come after it", async () => {
     const store = openStore({ updateKeepMs: 1000 });
     await store.updates.markHandled(1, T0);
-    // The periodic prune runs every 1000 first-seen inserts.
-    for (let i = 0; i < 1000; i++) await store.updates.markHandled(100 + i, T0 + 5000);
-    expect(await store.updates.markHandled(1, T0 + 5000)).toBe(true);
-    expect(await store.updates.markHandled(100, T0 + 5000)).toBe(false);
+    for (let i = 0; i < 1500; i++) await store.updates.markHandled(100 + i, T0 + 5000);
+    // Only Store.purge deletes ids (see "purge" below), so there is one place that decides how long they stay.
+    expect(await store.updates.wasHandled(1)).toBe(true);
+    expect(await store.purge(T0)).toMatchObject({ updates: 1501 });
+    expect(await store.updates.wasHandled(1)).toBe(false);
   });
 
   it("round-trips conversation state exactly", async () => {
@@ -486,8 +487,9 @@ describe("purge", () => {
     await store.events.record({ at: old, kind: "received", actor: "customer" });
     await store.events.record({ at: old + 1, kind: "delivered", actor: "system" });
     await store.events.record({ at: recent, kind: "received", actor: "customer" });
-    await store.updates.markHandled(1, old);
-    await store.updates.markHandled(2, recent);
+    // Update ids go by the keep time (1 s here) and the clock, not by `cut`.
+    await store.updates.markHandled(1, Date.now() - 5000);
+    await store.updates.markHandled(2, Date.now());
 
     const ids: Record<string, number> = {};
     for (const [name, phone] of [["delivered", "1"], ["failed", "2"], ["rejected", "3"], ["pending", "4"], ["retried", "5"], ["touched", "6"], ["fresh", "7"]] as const) {
@@ -504,13 +506,24 @@ describe("purge", () => {
     for (const name of ["delivered", "failed", "rejected"]) expect(await store.leads.get(ids[name]!)).toBeUndefined();
     for (const name of ["pending", "retried", "touched", "fresh"]) expect(await store.leads.get(ids[name]!)).toBeDefined();
     expect((await store.events.recent(10, 0)).map((e) => e.at)).toEqual([recent]);
-    expect(await store.updates.markHandled(2, recent)).toBe(false);
-    expect(await store.updates.markHandled(1, recent)).toBe(true);
+    expect(await store.updates.markHandled(2, Date.now())).toBe(false);
+    expect(await store.updates.markHandled(1, Date.now())).toBe(true);
 
     expect(await store.purge(cut)).toEqual({ events: 0, leads: 0, updates: 0 });
     // Ids are not reused after a purge: the journal may still refer to deleted leads.
     const next = (await store.leads.insertUnlessDuplicate(lead("79000000099"), HOUR, recent)).lead.id;
     expect(next).toBeGreaterThan(Math.max(...Object.values(ids)));
+  });
+
+  it("deletes update ids older than updateKeepMs even when the retention is longer", async () => {
+    const store = openStore({ updateKeepMs: 1000 });
+    const now = Date.now();
+    await store.updates.markHandled(1, now - 5000);
+    await store.updates.markHandled(2, now);
+    // RETENTION_DAYS=90: nothing else is old enough, the expired update id goes all the same.
+    expect(await store.purge(now - 90 * 24 * HOUR)).toEqual({ events: 0, leads: 0, updates: 1 });
+    expect(await store.updates.wasHandled(1)).toBe(false);
+    expect(await store.updates.wasHandled(2)).toBe(true);
   });
 
   it("never deletes update ids younger than updateKeepMs", async () => {

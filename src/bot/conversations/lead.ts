@@ -9,6 +9,7 @@ import { normalizeFirstName } from "../../name.js";
 import { formatPhone, normalizePhone, type PhoneRules } from "../../phone.js";
 import type { LeadRecord } from "../../store/types.js";
 import type { BotContext, InsideContext } from "../context.js";
+import type { Role } from "../roles.js";
 
 export const LEAD_CONVERSATION = "lead";
 
@@ -18,6 +19,11 @@ export interface LeadConversationArgs {
   source: string;
   /** Digits of a phone the person already shared before the conversation started. */
   phone?: string | undefined;
+  /**
+   * The role of whoever started it (agents and admins may try the flow), for the daily cap. Missing in a
+   * conversation saved by a build before this field: counted as a customer's.
+   */
+  role?: Role | undefined;
 }
 
 type LeadConversation = Conversation<BotContext, InsideContext>;
@@ -49,10 +55,8 @@ export function createLeadConversation(deps: LeadConversationDeps) {
       const chatId = ctx.chat?.id;
       if (!from || chatId === undefined) return;
       const cap = deps.leadCap;
-      if (cap && (await conversation.external(() => cap.reached(from.id)))) {
-        await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: removeKeyboard });
-        return;
-      }
+      const role = args.role ?? "customer";
+      if (cap && (await turnedAwayAtCap(ctx, () => conversation.external(() => cap.reached(from.id, role))))) return;
       const outcome: SubmitOutcome = await conversation.external(() =>
         deps.leads.submit({
           chatId,
@@ -90,6 +94,16 @@ function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>
     case "rejected":
       return "lead-rejected";
   }
+}
+
+/**
+ * LEADS_PER_USER_PER_DAY: tells the person when `reached` says they are at it, and returns true. Checked
+ * by the entry points before any question and by the conversation again right before the submit.
+ */
+export async function turnedAwayAtCap(ctx: InsideContext, reached: () => Promise<boolean>): Promise<boolean> {
+  if (!(await reached())) return false;
+  await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: removeKeyboard });
+  return true;
 }
 
 /** What a person is told about a recent lead with their phone, as seen from `chatId`. */

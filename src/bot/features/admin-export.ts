@@ -1,6 +1,7 @@
 import { Composer, InputFile } from "grammy";
 import { toCsv } from "../../admin/csv.js";
-import { startOfDay } from "../../admin/format.js";
+import { formatLocalTime, startOfDay } from "../../admin/format.js";
+import { codedDetail } from "../../admin/journal.js";
 import { shortenName } from "../../logger.js";
 import { formatPhone, maskPhone } from "../../phone.js";
 import type { LeadRecord, Store } from "../../store/types.js";
@@ -10,7 +11,7 @@ import { isAdmin } from "./admin-guard.js";
 
 const DEFAULT_DAYS = 7;
 
-export const EXPORT_COLUMNS = [
+const EXPORT_COLUMNS = [
   "lead", "brainysoft_number", "created_at", "state", "source", "agent_id", "first_name", "phone", "attempts", "last_error",
 ] as const;
 
@@ -25,21 +26,14 @@ export function parseExportArgs(text: string): { days: number; full: boolean } |
   return days >= 1 && days <= 3650 ? { days, full } : undefined;
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-/** "2025-03-05 14:07:09", server time (as everywhere in the admin views). */
-function localTime(at: number): string {
-  const d = new Date(at);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
 /** One row per lead; personal data masked unless `full`. */
-export function leadsCsv(leads: readonly LeadRecord[], full: boolean): string {
+function leadsCsv(leads: readonly LeadRecord[], full: boolean): string {
   return toCsv([
     EXPORT_COLUMNS,
     ...leads.map((l) => [
       l.id,
       l.brainysoftId,
-      localTime(l.createdAt),
+      formatLocalTime(l.createdAt, "YYYY-MM-DD hh:mm:ss"),
       l.state,
       l.source,
       l.agentId,
@@ -74,14 +68,13 @@ export function adminExportFeature(deps: { store: Pick<Store, "leads" | "events"
         at,
         kind: "export",
         actor: `admin:${ctx.from.id}`,
-        detail: `${leads.length} leads, ${request.days} days, phones ${request.full ? "full" : "masked"}`,
+        detail: codedDetail({ code: "export", leads: leads.length, days: request.days, full: request.full }),
       });
       if (leads.length === 0) {
         await ctx.reply(ctx.t("export-empty", { days: request.days }));
         return;
       }
-      const date = new Date(at);
-      const name = `leads-${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}-${request.days}d.csv`;
+      const name = `leads-${formatLocalTime(at, "YYYY-MM-DD")}-${request.days}d.csv`;
       await ctx.replyWithDocument(new InputFile(Buffer.from(leadsCsv(leads, request.full), "utf8"), name), {
         caption: ctx.t("export-caption", { count: leads.length, days: request.days, full: request.full ? "yes" : "no" }),
       });

@@ -1,8 +1,11 @@
 import { Composer } from "grammy";
+import { MENU_COMMANDS } from "../command-menus.js";
 import type { BotContext } from "../context.js";
 
-/** The admin commands of this folder (agent management has its own feature). */
-export const ADMIN_COMMANDS = ["logs", "stats", "pending", "retry", "export"] as const;
+/** The commands only admins have: their menu less what everyone's menu has (/start, /help, /cancel). */
+const ADMIN_COMMANDS = MENU_COMMANDS.admin.filter(
+  (command) => !MENU_COMMANDS.customer.includes(command) && !MENU_COMMANDS.agent.includes(command),
+);
 
 export const isAdmin = (ctx: BotContext): boolean => ctx.role === "admin";
 
@@ -16,6 +19,6 @@ export function adminCommandsRefused(): Composer<BotContext> {
   feature
     .chatType("private")
     .filter((ctx) => !isAdmin(ctx))
-    .command([...ADMIN_COMMANDS], (ctx) => ctx.reply(ctx.t("admin-no-such-command")));
+    .command(ADMIN_COMMANDS, (ctx) => ctx.reply(ctx.t("admin-no-such-command")));
   return feature;
 }

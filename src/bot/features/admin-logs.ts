@@ -1,6 +1,6 @@
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
-import { formatShortTime, type Tr } from "../../admin/format.js";
-import { ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/journal.js";
+import { formatLocalTime, trOf, type Tr } from "../../admin/format.js";
+import { detailText, ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/journal.js";
 import { escapeHtml } from "../../html.js";
 import type { EventJournal, LeadEvent } from "../../store/types.js";
 import type { BotContext } from "../context.js";
@@ -8,7 +8,7 @@ import { noteUpdate } from "../update-notes.js";
 import { isAdmin } from "./admin-guard.js";
 
 /** Events per message: ten two- or three-line entries stay well inside a phone screen's scroll and Telegram's 4096. */
-export const LOGS_PAGE = 10;
+const LOGS_PAGE = 10;
 const DEFAULT_COUNT = 20;
 const MAX_COUNT = 500;
 
@@ -57,20 +57,21 @@ function actorLabel(actor: string, t: Tr): string {
 }
 
 /** Two lines (three with a detail): when and what, then who, from where and which phone. */
-export function formatEvent(e: LeadEvent, t: Tr): string {
+function formatEvent(e: LeadEvent, t: Tr): string {
   const lead = e.leadId !== undefined ? ` · #${e.leadId}` : "";
   const crm = e.brainysoftId !== undefined ? ` → <b>${e.brainysoftId}</b>` : "";
-  const first = `<b>${formatShortTime(e.at)}</b> ${t("logs-kind", { kind: e.kind })}${lead}${crm}`;
+  const first = `<b>${formatLocalTime(e.at, "DD.MM hh:mm")}</b> ${t("logs-kind", { kind: e.kind })}${lead}${crm}`;
   const who = [actorLabel(e.actor, t)];
   // The deep link (or "agent:<id>", "brainysoft", "bot") adds to who did it, unless it says the same.
   if (e.source !== undefined && e.source !== "direct" && e.source !== e.actor) who.push(e.source);
   if (e.maskedPhone !== undefined) who.push(e.maskedPhone);
-  const detail = e.detail ? `\n<code>${escapeHtml(e.detail.length > 100 ? `${e.detail.slice(0, 99)}…` : e.detail)}</code>` : "";
+  const text = e.detail ? detailText(e.detail, t) : "";
+  const detail = text ? `\n<code>${escapeHtml(text.length > 100 ? `${text.slice(0, 99)}…` : text)}</code>` : "";
   return `${first}\n<i>${escapeHtml(who.join(" · "))}</i>${detail}`;
 }
 
 /** One page of `count` newest events from `offset`, with buttons to the neighbouring pages. */
-export async function renderLogsPage(
+async function renderLogsPage(
   events: EventJournal,
   request: LogsRequest,
   offset: number,
@@ -95,7 +96,6 @@ export async function renderLogsPage(
 export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
-  const tr = (ctx: BotContext): Tr => (key, vars) => ctx.t(key, vars);
 
   admins.command("logs", async (ctx) => {
     const request = parseLogsArgs(ctx.match);
@@ -104,7 +104,7 @@ export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotCo
       return;
     }
     noteUpdate(ctx, `logs ${request.count} ${request.filter}`);
-    const page = await renderLogsPage(deps.events, request, 0, tr(ctx));
+    const page = await renderLogsPage(deps.events, request, 0, trOf(ctx));
     await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
   });
 
@@ -113,7 +113,7 @@ export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotCo
     const filter = decodeFilter(code ?? "");
     if (!filter) return ctx.answerCallbackQuery();
     noteUpdate(ctx, `logs page from ${offset}`);
-    const page = await renderLogsPage(deps.events, { count: Number(count), filter }, Number(offset), tr(ctx));
+    const page = await renderLogsPage(deps.events, { count: Number(count), filter }, Number(offset), trOf(ctx));
     await ctx.answerCallbackQuery();
     try {
       // Without reply_markup the buttons would go: the last page keeps a way back.

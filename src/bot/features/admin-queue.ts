@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from "grammy";
-import { formatDuration, sourceLabel, type Tr } from "../../admin/format.js";
+import { formatDuration, sourceLabel, trOf, type Tr } from "../../admin/format.js";
 import { escapeHtml } from "../../html.js";
-import type { LeadOutbox } from "../../leads/outbox.js";
+import type { LeadOutbox, RetryStarted } from "../../leads/outbox.js";
 import { maskPhone } from "../../phone.js";
 import type { LeadRecord, Store } from "../../store/types.js";
 import type { BotContext } from "../context.js";
@@ -15,6 +15,11 @@ export interface AdminQueueDeps {
   store: Pick<Store, "leads" | "events">;
   leads: Pick<LeadOutbox, "retryNow">;
   now?: () => number;
+  /**
+   * How long /retry waits for its attempts before it answers with what is known (default 5 s). The
+   * rest go on in the background; the journal (/logs) and /pending show how they end.
+   */
+  answerWithinMs?: number;
 }
 
 /** Leads that need someone: waiting for Brainysoft, given up, or refused by it (not refusals the person corrected). */
@@ -47,11 +52,11 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
   const now = deps.now ?? Date.now;
   const feature = new Composer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
-  const tr = (ctx: BotContext): Tr => (key, vars) => ctx.t(key, vars);
+  const answerWithinMs = deps.answerWithinMs ?? 5_000;
 
   admins.command("pending", async (ctx) => {
     noteUpdate(ctx, "pending");
-    const t = tr(ctx);
+    const t = trOf(ctx);
     const leads = await stuckLeads(deps.store);
     if (leads.length === 0) {
       await ctx.reply(t("pending-empty"));
@@ -69,44 +74,61 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     await ctx.reply(lines.join("\n\n"), retryable ? { reply_markup: new InlineKeyboard().text(t("pending-retry-all"), RETRY_ALL) } : {});
   });
 
+  /** Why nothing was sent: the one lead named needs nothing or does not exist, or none is waiting or failed. */
+  async function nothingToRetry(which: number[] | "all", t: Tr): Promise<string> {
+    const [only, ...others] = which === "all" ? [] : which;
+    if (only === undefined || others.length > 0) return t("retry-none");
+    const lead = await deps.store.leads.get(only);
+    return lead
+      ? t("retry-not-needed", { id: String(only), state: lead.state, number: String(lead.brainysoftId ?? "") })
+      : t("retry-not-found", { id: String(only) });
+  }
+
+  /** The ids of the retried leads whose attempt has ended within the wait. */
+  async function settledWithin(started: RetryStarted[]): Promise<Set<number>> {
+    const settled = new Set<number>();
+    const all = Promise.all(started.map(({ lead, outcome }) => outcome.then(() => settled.add(lead.id))));
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<void>((resolve) => (timer = setTimeout(resolve, answerWithinMs)));
+    await Promise.race([all, wait]);
+    clearTimeout(timer);
+    return settled;
+  }
+
   async function retry(ctx: BotContext & { from: { id: number } }, which: number[] | "all"): Promise<void> {
-    const t = tr(ctx);
-    // "all" is what waits or was given up; a lead Brainysoft refused goes again only when named.
-    const candidates =
-      which === "all"
-        ? await deps.store.leads.listByState(["pending", "failed"], 1000)
-        : (await Promise.all(which.map((id) => deps.store.leads.get(id)))).filter((l): l is LeadRecord => l !== undefined);
-    const leads = candidates.filter((l) => l.state === "pending" || l.state === "failed" || l.state === "rejected");
-    if (leads.length === 0) {
-      const [only] = which === "all" ? [] : which;
-      const single = which !== "all" && which.length === 1 && only !== undefined;
-      const lead = single ? candidates[0] : undefined;
+    const t = trOf(ctx);
+    // The outbox chooses: "all" is what waits or was given up; a lead Brainysoft refused goes again only when named.
+    const started = await deps.leads.retryNow(which);
+    if (started.length === 0) {
+      await ctx.reply(await nothingToRetry(which, t));
+      return;
+    }
+    noteUpdate(ctx, `retry ${started.length}`);
+    const actor = `admin:${ctx.from.id}`;
+    const at = now();
+    for (const { lead } of started) {
+      await deps.store.events.record({ at, kind: "retried", actor, leadId: lead.id, source: lead.source, maskedPhone: maskPhone(lead.phone) });
+    }
+    await ctx.reply(t("retry-started", { count: started.length }));
+    // A slow or silent Brainysoft must not hold this chat (nor a shutdown) for every lead's attempt.
+    const settled = await settledWithin(started);
+    const after = (await Promise.all(started.map(({ lead }) => deps.store.leads.get(lead.id)))).filter(
+      (l): l is LeadRecord => l !== undefined && settled.has(l.id),
+    );
+    const sending = started.length - settled.size;
+    const [first] = started;
+    const [one] = after;
+    if (first && started.length === 1) {
       await ctx.reply(
-        !single
-          ? t("retry-none")
-          : lead
-            ? t("retry-not-needed", { id: String(only), state: lead.state, number: String(lead.brainysoftId ?? "") })
-            : t("retry-not-found", { id: String(only) }),
+        one
+          ? t("retry-one-done", { id: String(one.id), state: one.state, number: String(one.brainysoftId ?? ""), error: one.lastError ?? "—" })
+          : t("retry-one-sending", { id: String(first.lead.id) }),
       );
       return;
     }
-    noteUpdate(ctx, `retry ${leads.length}`);
-    const actor = `admin:${ctx.from.id}`;
-    for (const lead of leads) {
-      await deps.store.events.record({ at: now(), kind: "retried", actor, leadId: lead.id, source: lead.source, maskedPhone: maskPhone(lead.phone) });
-    }
-    await ctx.reply(t("retry-started", { count: leads.length }));
-    await deps.leads.retryNow(leads.map((l) => l.id));
-    const after = (await Promise.all(leads.map((l) => deps.store.leads.get(l.id)))).filter((l): l is LeadRecord => l !== undefined);
     const tally = (states: string[]) => after.filter((l) => states.includes(l.state)).length;
-    const [one] = after;
-    if (after.length === 1 && one) {
-      await ctx.reply(t("retry-one-done", { id: String(one.id), state: one.state, number: String(one.brainysoftId ?? ""), error: one.lastError ?? "—" }));
-      return;
-    }
-    await ctx.reply(
-      t("retry-done", { count: after.length, delivered: tally(["delivered"]), waiting: tally(["pending"]), failed: tally(["failed", "rejected"]) }),
-    );
+    const counts = { count: started.length, delivered: tally(["delivered"]), waiting: tally(["pending"]), failed: tally(["failed", "rejected"]) };
+    await ctx.reply(sending === 0 ? t("retry-done", counts) : t("retry-so-far", { ...counts, sending }));
   }
 
   admins.command("retry", async (ctx) => {

@@ -1,6 +1,6 @@
 import { Composer, InputFile } from "grammy";
 import { renderLeadsChart } from "../../admin/chart.js";
-import { formatDuration, sourceLabel, type Tr } from "../../admin/format.js";
+import { formatDuration, sourceLabel, trOf, type Tr } from "../../admin/format.js";
 import { collectStats, type PeriodStats } from "../../admin/stats.js";
 import { escapeHtml } from "../../html.js";
 import type { Store } from "../../store/types.js";
@@ -40,7 +40,7 @@ export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">
     .filter(isAdmin)
     .command("stats", async (ctx) => {
       noteUpdate(ctx, "stats");
-      const t: Tr = (key, vars) => ctx.t(key, vars);
+      const t = trOf(ctx);
       const at = now();
       const stats = await collectStats(deps.store, at);
       const { pending, failed, oldestPendingAt } = stats.queue;

@@ -2,6 +2,7 @@ import { Composer, type Api, type CommandContext } from "grammy";
 import type { Logger } from "../../logger.js";
 import type { BotContext } from "../context.js";
 import type { RoleDirectory } from "../roles.js";
+import { isAdmin } from "./admin-guard.js";
 
 export interface AgentAdminDeps {
   roles: RoleDirectory;
@@ -18,13 +19,13 @@ const USER_ID = /^[1-9]\d{0,15}$/;
 
 /**
  * Admins list, add and remove agents from the chat (/agents, /agent_add <id>, /agent_remove <id>); the
- * change is stored and applies from the next update. For anyone else these commands do not exist:
- * they fall through to the ordinary handling of an unknown message.
+ * change is stored and applies from the next update. For anyone else these commands do not exist, and
+ * they are told so (admin-guard.ts, which refuses every admin command of the menu).
  */
 export function agentAdminFeature(deps: AgentAdminDeps): Composer<BotContext> {
   const now = deps.now ?? Date.now;
   const feature = new Composer<BotContext>();
-  const admins = feature.chatType("private").filter((ctx) => ctx.role === "admin");
+  const admins = feature.chatType("private").filter(isAdmin);
 
   admins.command("agents", async (ctx) => {
     const { configured, added } = await deps.roles.agents();

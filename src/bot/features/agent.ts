@@ -27,7 +27,8 @@ const zero = (): Counts => ({ created: 0, duplicates: 0, queued: 0, refused: 0 }
 const total = (counts: Counts) => counts.created + counts.duplicates + counts.queued + counts.refused;
 /**
  * An agent's list is handled one contact at a time, so a slow CRM must not hold each line for the whole
- * request time limit: after this the line says "queued" and the agent is told the number later.
+ * request time limit: after this the line says "queued" and the agent is told the number later. Once
+ * one line is queued, the rest of the list does not wait at all (see the text handler).
  */
 const AGENT_ANSWER_WITHIN_MS = 3_000;
 // Telegram's limit is 4096 characters per message; a long pasted list is answered in several.
@@ -45,7 +46,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
   const batches = createContactBatches(deps.summaryDelayMs ?? 1_500, deps.log);
   const agents = feature.chatType("private").filter((ctx) => ctx.role === "agent" || ctx.role === "admin");
 
-  async function handIn(ctx: PrivateMessage, input: AgentInput): Promise<{ line: string; tally: Tally }> {
+  async function handIn(ctx: PrivateMessage, input: AgentInput, answerWithinMs = AGENT_ANSWER_WITHIN_MS): Promise<{ line: string; tally: Tally }> {
     if (!input.ok) {
       deps.log.info({ agent: ctx.from.id, refusal: input.refusal.kind }, "agent contact refused");
       return { tally: "refused", line: ctx.t("agent-refused", { label: escapeHtml(input.label), why: refusalText(ctx, input.refusal) }) };
@@ -61,7 +62,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
       actor: "agent",
       agentId: ctx.from.id,
       locale: pickLocale(ctx.from.language_code, deps.config.defaultLocale),
-    }, { answerWithinMs: AGENT_ANSWER_WITHIN_MS });
+    }, { answerWithinMs });
     const vars = {
       name: escapeHtml([contact.firstName, contact.lastName].filter(Boolean).join(" ")),
       phone: formatPhone(contact.phone),
@@ -88,9 +89,15 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     if (ownCard && inConversation(ctx)) return next();
     // No "typing" here: a dozen forwarded cards would double the calls, and each answer is quick.
     batches.arrived(ctx.chat.id);
-    const { line, tally } = await handIn(ctx, contactFromCard(card, deps.config.phone));
-    await ctx.reply(line, { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
-    batches.handled(ctx.chat.id, tally, (counts) => ctx.api.sendMessage(ctx.chat.id, summary(ctx, counts)));
+    let tally: Tally | undefined;
+    try {
+      const answer = await handIn(ctx, contactFromCard(card, deps.config.phone));
+      tally = answer.tally;
+      await ctx.reply(answer.line, { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
+    } finally {
+      // Also when the card failed: the batch's timer must run again, or its summary would never come.
+      batches.handled(ctx.chat.id, tally, (counts) => ctx.api.sendMessage(ctx.chat.id, summary(ctx, counts)));
+    }
   });
 
   agents.on("message:text", async (ctx, next) => {
@@ -101,10 +108,15 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     // In order, one at a time: a number repeated further down the list is then a duplicate of the first.
     const counts = zero();
     const lines: string[] = [];
+    let answerWithinMs = AGENT_ANSWER_WITHIN_MS;
     for (const input of contactsFromText(text, deps.config.phone)) {
-      const { line, tally } = await handIn(ctx, input);
+      const { line, tally } = await handIn(ctx, input, answerWithinMs);
       counts[tally] += 1;
       lines.push(line);
+      // Brainysoft is slow or down: the remaining lines are saved and queued at once instead of each
+      // waiting its time (a long paste would hold the chat, and a shutdown, for minutes). Each is still
+      // saved before the next, so a number repeated further down is still a duplicate.
+      if (tally === "queued") answerWithinMs = 0;
     }
     if (lines.length > 1) lines.push(summary(ctx, counts));
     for (const chunk of chunks(lines)) {
@@ -157,10 +169,11 @@ function createContactBatches(quietMs: number, log: Logger) {
       if (batch) batch.timer = undefined;
       else open.set(chatId, { counts: zero() });
     },
-    handled(chatId: number, tally: Tally, announce: (counts: Counts) => Promise<unknown>) {
+    /** A card's handling ended; `tally` is undefined when it failed, which counts nothing but ends the wait all the same. */
+    handled(chatId: number, tally: Tally | undefined, announce: (counts: Counts) => Promise<unknown>) {
       const batch = open.get(chatId) ?? { counts: zero() };
       open.set(chatId, batch);
-      batch.counts[tally] += 1;
+      if (tally) batch.counts[tally] += 1;
       if (batch.timer) clearTimeout(batch.timer);
       batch.timer = setTimeout(() => {
         open.delete(chatId);

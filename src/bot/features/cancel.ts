@@ -5,7 +5,7 @@ import type { BotContext } from "../context.js";
 export function cancelFeature(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   feature.chatType("private").command("cancel", async (ctx) => {
-    const active = Object.keys(await ctx.conversation.active()).length > 0;
+    const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
     await ctx.reply(ctx.t(active ? "cancel-done" : "cancel-nothing"), { reply_markup: { remove_keyboard: true } });
   });

@@ -7,6 +7,7 @@ import {
   createLeadConversation,
   duplicateMessage,
   LEAD_CONVERSATION,
+  turnedAwayAtCap,
   type LeadConversationArgs,
   type LeadConversationDeps,
 } from "../conversations/lead.js";
@@ -26,11 +27,8 @@ export interface LeadFeatureDeps extends LeadConversationDeps {
 export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   // Told before any question, so that nobody types a name and a phone for a lead that cannot be taken.
-  const capReached = async (ctx: BotContext): Promise<boolean> => {
-    if (!deps.leadCap || !ctx.from || !(await deps.leadCap.reached(ctx.from.id))) return false;
-    await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: { remove_keyboard: true } });
-    return true;
-  };
+  const capReached = (ctx: BotContext) =>
+    turnedAwayAtCap(ctx, async () => deps.leadCap !== undefined && ctx.from !== undefined && deps.leadCap.reached(ctx.from.id, ctx.role));
   // Each chatType() call is its own branch at its own place in the chain, which the order below relies on.
   // Before the conversation, or an active one would take the /start as an answer.
   feature.chatType("private").command("start", async (ctx, next) => {
@@ -41,7 +39,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
 
   feature.chatType("private").command("start", async (ctx) => {
     const payload = ctx.match.trim();
-    const args: LeadConversationArgs = { source: DEEP_LINK.test(payload) ? payload : "direct" };
+    const args: LeadConversationArgs = { source: DEEP_LINK.test(payload) ? payload : "direct", role: ctx.role };
     if (await capReached(ctx)) return;
     await ctx.reply(ctx.t("start-greeting"), { reply_markup: { remove_keyboard: true } });
     await ctx.conversation.enter(LEAD_CONVERSATION, args);
@@ -67,7 +65,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
       });
       return;
     }
-    const args: LeadConversationArgs = { source: "direct", phone: phone.digits };
+    const args: LeadConversationArgs = { source: "direct", phone: phone.digits, role: ctx.role };
     if (await capReached(ctx)) return;
     await ctx.conversation.enter(LEAD_CONVERSATION, args);
   });

@@ -44,6 +44,30 @@ logs-kind = { $kind ->
     [export] 📤 export
    *[other] { $kind }
 }
+# Details the journal stores as codes and numbers (journal.ts CodedDetail), worded when read.
+logs-detail-field = Brainysoft refused the { $field ->
+    [firstName] name
+   *[other] phone
+}
+logs-detail-gave-up = gave up after { $attempts } { $attempts ->
+    [one] attempt
+   *[other] attempts
+}: { $reason }
+logs-detail-recovered = after { $duration }, { $failures } failed { $failures ->
+    [one] call
+   *[other] calls
+}
+logs-detail-alert-undelivered = alert to admin { $admin } not delivered: { $error }
+logs-detail-export = { $leads } { $leads ->
+    [one] lead
+   *[other] leads
+}, { $days } { $days ->
+    [one] day
+   *[other] days
+}, phones { $full ->
+    [yes] full
+   *[no] masked
+}
 
 stats-today = Today
 stats-week = Last 7 days
@@ -103,6 +127,8 @@ retry-one-done = Lead #{ $id }: { $state ->
    *[rejected] ⛔ Brainysoft refused it ({ $error }).
 }
 retry-done = Sent again: { $count }. ✅ Delivered: { $delivered } · ⏳ still waiting: { $waiting } · ❌ failed or rejected: { $failed }.
+retry-one-sending = Lead #{ $id } is still on its way to Brainysoft; /pending and /logs will show how it ends.
+retry-so-far = Sent again: { $count }. So far ✅ delivered: { $delivered } · ⏳ still waiting: { $waiting } · ❌ failed or rejected: { $failed }; 🔄 still on the way: { $sending } (/pending and /logs will show how they end).
 
 export-usage = Usage: /export [days] [full], for example /export 30. Phones are masked unless you add “full”.
 export-empty = No leads in the last { $days } { $days ->

@@ -35,7 +35,6 @@ phone-refused = { $reason ->
    *[invalid] That number does not exist. Please check it and type it again, for example: +7 977 620-07-77.
 }
 
-lead-sending = Registering your application…
 lead-created = Done! Your application No. <b>{ $number }</b> is registered. We will call you at { $phone } shortly.
 lead-duplicate = Your application with the number { $phone } is already registered: No. <b>{ $number }</b>. There is no need to apply again; we will contact you soon.
 lead-duplicate-pending = We already have your application with the number { $phone } and it is being registered. I will send its number here as soon as it has one.

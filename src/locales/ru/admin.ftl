@@ -44,6 +44,21 @@ logs-kind = { $kind ->
     [export] 📤 выгрузка
    *[other] { $kind }
 }
+# Подробности, которые журнал хранит кодом и числами (journal.ts CodedDetail), словами — при чтении.
+logs-detail-field = Brainysoft не принял { $field ->
+    [firstName] имя
+   *[other] телефон
+}
+logs-detail-gave-up = попытки прекращены после { $attempts } { $attempts ->
+    [one] попытки
+   *[other] попыток
+}: { $reason }
+logs-detail-recovered = после перерыва в { $duration }, неудачных запросов: { $failures }
+logs-detail-alert-undelivered = оповещение админу { $admin } не доставлено: { $error }
+logs-detail-export = заявок: { $leads }, дней: { $days }, телефоны { $full ->
+    [yes] полностью
+   *[no] скрыты
+}
 
 stats-today = Сегодня
 stats-week = За 7 дней
@@ -108,6 +123,8 @@ retry-one-done = Заявка #{ $id }: { $state ->
    *[rejected] ⛔ Brainysoft её отклонил ({ $error }).
 }
 retry-done = Отправлено повторно: { $count }. ✅ Передано: { $delivered } · ⏳ всё ещё ждут: { $waiting } · ❌ не переданы или отклонены: { $failed }.
+retry-one-sending = Заявка #{ $id } ещё в пути в Brainysoft; чем закончится, покажут /pending и /logs.
+retry-so-far = Отправлено повторно: { $count }. Пока ✅ передано: { $delivered } · ⏳ всё ещё ждут: { $waiting } · ❌ не переданы или отклонены: { $failed }; 🔄 ещё в пути: { $sending } (чем закончится, покажут /pending и /logs).
 
 export-usage = Формат: /export [дней] [full], например /export 30. Телефоны скрыты, если не добавить «full».
 export-empty = За { $days } { $days ->
