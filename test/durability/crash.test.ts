@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeTelegram, type FakeTelegram, type FakeUser, type SentMessage } from "../harness/fake-telegram.js";
-import { startMainProcess, type MainProcess } from "../harness/main-process.js";
+import { botProcessEnv, startMainProcess, type MainProcess } from "../harness/main-process.js";
 import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
 import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, privateText, SEES } from "./helpers.js";
@@ -39,17 +39,11 @@ afterEach(async () => {
 /** Starts src/main.ts on the shared data directory and waits until it polls Telegram. */
 async function startBot(): Promise<MainProcess> {
   const bot = startMainProcess({
-    env: {
-      BOT_TOKEN: TEST_BOT_TOKEN,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      BRAINYSOFT_URL: crm.baseUrl,
-      BRAINYSOFT_TOKEN: TEST_CRM_TOKEN,
+    env: botProcessEnv(
+      { telegramApiRoot: telegram.apiRoot, brainysoftUrl: crm.baseUrl, dataDir },
       // Longer than the kills below take to happen, so that the attempt is still in flight.
-      BRAINYSOFT_TIMEOUT_MS: "15000",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "info",
-      PORT: "0",
-    },
+      { BRAINYSOFT_TIMEOUT_MS: "15000" },
+    ),
   });
   processes.push(bot);
   await bot.waitForLog((line) => line.msg === "bot started", WAIT);

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SCHEMA_VERSION } from "../../src/store/migrations.js";
-import { startMainProcess, type MainProcess, type MainProcessOptions } from "../harness/main-process.js";
-import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
+import { botProcessEnv, startMainProcess, type MainProcess, type MainProcessOptions } from "../harness/main-process.js";
 
 /** An ordinary user for the read-only case: chmod does not stop root. */
 const NOBODY = 65_534;
@@ -35,14 +34,7 @@ afterEach(async () => {
  */
 async function refusedStart(dataDir: string, as?: Pick<MainProcessOptions, "uid" | "gid">): Promise<string> {
   const bot = startMainProcess({
-    env: {
-      BOT_TOKEN: TEST_BOT_TOKEN,
-      TELEGRAM_API_ROOT: "http://127.0.0.1:9",
-      BRAINYSOFT_URL: "http://127.0.0.1:9/bs-core",
-      BRAINYSOFT_TOKEN: TEST_CRM_TOKEN,
-      DATA_DIR: dataDir,
-      PORT: "0",
-    },
+    env: botProcessEnv({ telegramApiRoot: "http://127.0.0.1:9", brainysoftUrl: "http://127.0.0.1:9/bs-core", dataDir }),
     ...as,
   });
   processes.push(bot);

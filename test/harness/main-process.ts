@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "./test-app.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const MAIN = join(ROOT, "src", "main.ts");
@@ -117,5 +118,25 @@ export function startMainProcess(options: MainProcessOptions): MainProcess {
       await exited;
       rmSync(cwd, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The environment of a bot process talking to the given servers on `dataDir`, with the test tokens; the
+ * tests that start src/main.ts differ only in `overrides`.
+ */
+export function botProcessEnv(
+  servers: { telegramApiRoot: string; brainysoftUrl: string; dataDir: string },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    BOT_TOKEN: TEST_BOT_TOKEN,
+    TELEGRAM_API_ROOT: servers.telegramApiRoot,
+    BRAINYSOFT_URL: servers.brainysoftUrl,
+    BRAINYSOFT_TOKEN: TEST_CRM_TOKEN,
+    DATA_DIR: servers.dataDir,
+    PORT: "0",
+    LOG_LEVEL: "info",
+    ...overrides,
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeTelegram, type FakeTelegram } from "../harness/fake-telegram.js";
-import { startMainProcess, type MainProcess } from "../harness/main-process.js";
+import { botProcessEnv, startMainProcess, type MainProcess } from "../harness/main-process.js";
 import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
 import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
 import { customer, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
@@ -34,16 +34,7 @@ afterEach(async () => {
 
 async function startBot(): Promise<MainProcess> {
   const bot = startMainProcess({
-    env: {
-      BOT_TOKEN: TEST_BOT_TOKEN,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      BRAINYSOFT_URL: crm.baseUrl,
-      BRAINYSOFT_TOKEN: TEST_CRM_TOKEN,
-      BRAINYSOFT_TIMEOUT_MS: "5000",
-      DATA_DIR: dataDir,
-      PORT: "0",
-      LOG_LEVEL: "info",
-    },
+    env: botProcessEnv({ telegramApiRoot: telegram.apiRoot, brainysoftUrl: crm.baseUrl, dataDir }, { BRAINYSOFT_TIMEOUT_MS: "5000" }),
   });
   processes.push(bot);
   await bot.waitForLog((line) => line.msg === "bot started", 30_000);
