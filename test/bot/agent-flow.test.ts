@@ -194,6 +194,18 @@ describe("a call-center agent's contacts become leads", () => {
     expect(t.crm.created).toHaveLength(5);
   }, 60_000);
 
+  it("does not hold a batch of cards for 3 s each once one is queued", async () => {
+    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "8000" } });
+    t.crm.setFault("hang");
+    const started = Date.now();
+    const phones = ["+79776200777", "+79161234567", "+79035556677", "+79261112233", "+79647654321"];
+    phones.forEach((phone_number, i) => t.telegram.sendContact(agent, { phone_number, first_name: `Контакт${"АБВГД"[i]}` }));
+    const answers = await Promise.all(phones.map(() => t.telegram.nextMessage(agent.id, 20_000)));
+    // 3 s for the first card, then no wait: well under the 15 s that 3 s per card would take.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(answers.map(plain).every((line) => line.startsWith("⏳"))).toBe(true);
+  }, 60_000);
+
   it("counts a card whose answer could not be sent in the batch summary", async () => {
     await start();
     // The answer to the first card is refused by Telegram; the bot's error handler says so instead.

@@ -28,7 +28,7 @@ const total = (counts: Counts) => counts.created + counts.duplicates + counts.qu
 /**
  * An agent's list is handled one contact at a time, so a slow CRM must not hold each line for the whole
  * request time limit: after this the line says "queued" and the agent is told the number later. Once
- * one line is queued, the rest of the list does not wait at all (see the text handler).
+ * one line (or card of a batch) is queued, the rest of it does not wait at all.
  */
 const AGENT_ANSWER_WITHIN_MS = 3_000;
 // Telegram's limit is 4096 characters per message; a long pasted list is answered in several.
@@ -91,7 +91,8 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     batches.arrived(ctx.chat.id);
     let tally: Tally | undefined;
     try {
-      const answer = await handIn(ctx, contactFromCard(card, deps.config.phone));
+      const wait = batches.queued(ctx.chat.id) ? 0 : AGENT_ANSWER_WITHIN_MS;
+      const answer = await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
       tally = answer.tally;
       await ctx.reply(answer.line, { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
     } finally {
@@ -168,6 +169,10 @@ function createContactBatches(quietMs: number, log: Logger) {
       if (batch?.timer) clearTimeout(batch.timer);
       if (batch) batch.timer = undefined;
       else open.set(chatId, { counts: zero() });
+    },
+    /** Whether a card of the open batch was queued: the rest of it need not wait for Brainysoft either. */
+    queued(chatId: number): boolean {
+      return (open.get(chatId)?.counts.queued ?? 0) > 0;
     },
     /** A card's handling ended; `tally` is undefined when it failed, which counts nothing but ends the wait all the same. */
     handled(chatId: number, tally: Tally | undefined, announce: (counts: Counts) => Promise<unknown>) {
