@@ -205,6 +205,24 @@ describe("a customer's lead, end to end", () => {
     expect(t.crm.received).toHaveLength(1);
   });
 
+  it("does not leave the chat stuck when the Bot API drops a call in the middle of the conversation", async () => {
+    await start();
+    await say(fridrich, "/start");
+    await next(fridrich);
+    // The phone question's connection is dropped once: it is sent again and the conversation goes on.
+    t.telegram.failNext("sendMessage", "network");
+    expect((await say(fridrich, "Фридрих")).plainText).toMatch(/поделитесь номером/);
+    expect((await say(fridrich, "89776200777")).plainText).toMatch(/принята/);
+
+    // An unreachable Bot API fails within seconds instead of hanging the chat; the next message works.
+    await say(fridrich, "/start");
+    await next(fridrich);
+    t.telegram.failNext("sendMessage", "network", 3);
+    expect((await say(fridrich, "Анна")).plainText).toMatch(/что-то пошло не так/);
+    expect((await say(fridrich, "/start")).plainText).toMatch(/Здравствуйте/);
+    expect(t.crm.created).toHaveLength(1);
+  });
+
   it("escapes user text that is echoed back", async () => {
     await start();
     await say(fridrich, "/start");
