@@ -1,10 +1,10 @@
 import type { Api } from "grammy";
 import { escapeHtml } from "../html.js";
-import { formatPhone } from "../phone.js";
 import type { OutboxListener } from "../leads/outbox.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import type { LeadRecord } from "../store/types.js";
+import { leadVars } from "./lead-text.js";
 import { createSendPacer, type SendPacer } from "./send-pacer.js";
 
 /**
@@ -20,17 +20,16 @@ export function createLeadNotifier(deps: { api: () => Api; t: Translate; log: Lo
   };
   // An agent handed in someone else's contact: they are told which one, in one line like their other answers.
   const agentVars = (lead: LeadRecord) => ({
+    ...leadVars(lead),
     name: escapeHtml([lead.firstName, lead.lastName].filter(Boolean).join(" ")),
-    phone: formatPhone(lead.phone),
   });
   return {
     async delivered(lead, brainysoftId) {
       if (lead.actor === "agent") {
-        await send(lead.chatId, deps.t(lead.locale, "agent-delivered-later", { ...agentVars(lead), number: String(brainysoftId) }));
+        await send(lead.chatId, deps.t(lead.locale, "agent-delivered-later", agentVars({ ...lead, brainysoftId })));
         return;
       }
-      const phone = formatPhone(lead.phone);
-      await send(lead.chatId, deps.t(lead.locale, "lead-delivered-later", { number: String(brainysoftId), phone }));
+      await send(lead.chatId, deps.t(lead.locale, "lead-delivered-later", leadVars({ ...lead, brainysoftId })));
     },
     async gaveUp(lead, state) {
       if (lead.actor === "agent") {
@@ -38,7 +37,7 @@ export function createLeadNotifier(deps: { api: () => Api; t: Translate; log: Lo
         return;
       }
       const key = state === "failed" ? "lead-failed-later" : "lead-rejected";
-      await send(lead.chatId, deps.t(lead.locale, key, { phone: formatPhone(lead.phone) }));
+      await send(lead.chatId, deps.t(lead.locale, key, leadVars(lead)));
     },
   };
 }

@@ -6,9 +6,9 @@ import { pickLocale } from "../../i18n.js";
 import type { LeadCap } from "../../leads/daily-cap.js";
 import type { LeadOutbox, SubmitOutcome } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
-import { formatPhone, normalizePhone, type PhoneRules } from "../../phone.js";
-import type { LeadRecord } from "../../store/types.js";
+import { normalizePhone, type PhoneRules } from "../../phone.js";
 import type { BotContext, InsideContext } from "../context.js";
+import { duplicateMessage, leadVars } from "../lead-text.js";
 import type { Role } from "../roles.js";
 
 export const LEAD_CONVERSATION = "lead";
@@ -74,7 +74,7 @@ export function createLeadConversation(deps: LeadConversationDeps) {
       } else if (outcome.kind === "field-error") {
         phone = await askPhone(conversation, ctx, firstName, "phone-ask-again", deps.config.phone);
       } else {
-        await ctx.reply(ctx.t(outcomeMessage(outcome, chatId), { number: String(outcome.lead.brainysoftId ?? ""), phone: formatPhone(phone) }), {
+        await ctx.reply(ctx.t(outcomeMessage(outcome, chatId), leadVars(outcome.lead)), {
           reply_markup: removeKeyboard,
         });
         return;
@@ -104,13 +104,6 @@ export async function turnedAwayAtCap(ctx: InsideContext, reached: () => Promise
   if (!(await reached())) return false;
   await ctx.reply(ctx.t("lead-limit-reached"), { reply_markup: removeKeyboard });
   return true;
-}
-
-/** What a person is told about a recent lead with their phone, as seen from `chatId`. */
-export function duplicateMessage(lead: LeadRecord, chatId: number): string {
-  if (lead.brainysoftId !== undefined) return "lead-duplicate";
-  // The number is sent later only to the chat the lead came from: promise it to no one else.
-  return lead.chatId === chatId ? "lead-duplicate-pending" : "lead-duplicate-pending-elsewhere";
 }
 
 async function askConsent(conversation: LeadConversation, ctx: InsideContext, url: string): Promise<number> {

@@ -5,8 +5,8 @@ import { pickLocale } from "../../i18n.js";
 import { contactFromCard, contactsFromText, textHasPhone, type AgentInput, type AgentRefusal } from "../../leads/agent-input.js";
 import type { LeadOutbox } from "../../leads/outbox.js";
 import type { Logger } from "../../logger.js";
-import { formatPhone } from "../../phone.js";
 import type { BotContext } from "../context.js";
+import { leadVars } from "../lead-text.js";
 
 export interface AgentFeatureDeps {
   config: Pick<Config, "phone" | "defaultLocale">;
@@ -63,14 +63,10 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
       agentId: ctx.from.id,
       locale: pickLocale(ctx.from.language_code, deps.config.defaultLocale),
     }, { answerWithinMs });
-    const vars = {
-      name: escapeHtml([contact.firstName, contact.lastName].filter(Boolean).join(" ")),
-      phone: formatPhone(contact.phone),
-      number: String(outcome.lead.brainysoftId ?? ""),
-    };
+    const vars = { ...leadVars(outcome.lead), name: escapeHtml([contact.firstName, contact.lastName].filter(Boolean).join(" ")) };
     switch (outcome.kind) {
       case "created":
-        return { tally: "created", line: ctx.t("agent-created", { ...vars, number: String(outcome.brainysoftId) }) };
+        return { tally: "created", line: ctx.t("agent-created", vars) };
       case "duplicate":
         return { tally: "duplicates", line: ctx.t(outcome.lead.brainysoftId === undefined ? "agent-duplicate-pending" : "agent-duplicate", vars) };
       case "queued":

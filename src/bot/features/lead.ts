@@ -1,11 +1,11 @@
 import { createConversation } from "@grammyjs/conversations";
 import { Composer } from "grammy";
-import { formatPhone, normalizePhone } from "../../phone.js";
+import { normalizePhone } from "../../phone.js";
 import type { BotContext } from "../context.js";
+import { duplicateMessage, leadVars } from "../lead-text.js";
 import type { LeadRecord } from "../../store/types.js";
 import {
   createLeadConversation,
-  duplicateMessage,
   LEAD_CONVERSATION,
   turnedAwayAtCap,
   type LeadConversationArgs,
@@ -59,8 +59,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
     // A second tap on "share my number" after the lead was made: answer it, don't ask for a name again.
     const recent = await deps.recentLead?.(phone.digits);
     if (recent) {
-      const number = String(recent.brainysoftId ?? "");
-      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.chat.id), { number, phone: formatPhone(phone.digits) }), {
+      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.chat.id), leadVars(recent)), {
         reply_markup: { remove_keyboard: true },
       });
       return;
