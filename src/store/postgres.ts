@@ -4,8 +4,8 @@
  * SQL is written out for each dialect rather than generated, as the two differ where it matters (how
  * a racing insert waits, leases with FOR UPDATE SKIP LOCKED, arrays against json_each).
  *
- * Opening is asynchronous: openPostgresStore returns at once and connects and migrates in the
- * background; every method waits for that, and ready() reports a failure as a StoreOpenError.
+ * Opening is asynchronous: openPostgresStore returns at once, and the first call (ready(), or any
+ * method) connects and migrates; every method waits for that, and a failure is a StoreOpenError.
  */
 import pg from "pg";
 import type { ClientConfig } from "pg";
@@ -105,17 +105,17 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   lockPool.on("error", onError);
 
   let namespace = "";
-  const opening = withClient(pool, (client) => migratePostgres(client, options.schema)).then(
-    (schema) => {
-      namespace = schema;
-    },
-    (error: unknown) => {
-      throw openError(target, error);
-    },
-  );
-  // Reported by ready() and by each call; not an unhandled rejection when nobody has asked yet.
-  opening.catch(() => {});
-  const ready = () => opening;
+  let opening: Promise<void> | undefined;
+  // At the first call, not at open: nothing connects before the app starts.
+  const ready = () =>
+    (opening ??= withClient(pool, (client) => migratePostgres(client, options.schema)).then(
+      (schema) => {
+        namespace = schema;
+      },
+      (error: unknown) => {
+        throw openError(target, error);
+      },
+    ));
 
   const db = createPgDb(pool, ready, () => namespace);
   const coordination = postgresCoordination({ db, ready, clientConfig, lockPool });
@@ -145,7 +145,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       }),
     close: () => {
       closing ??= (async () => {
-        await opening.catch(() => {});
+        await opening?.catch(() => {});
         await coordination.endAll();
         await Promise.all([pool.end(), lockPool.end()]);
       })();

@@ -182,7 +182,7 @@ export interface Store {
   /**
    * Resolves once the store is open and its schema current; rejects with StoreOpenError when it cannot
    * be (an unreachable server, a schema from a newer build). SQLite opens synchronously, so it is
-   * always resolved; a networked store opens in the background and every method waits for it.
+   * always resolved; a networked store opens at its first call, and every method waits for that.
    */
   ready(): Promise<void>;
 }
