@@ -53,8 +53,10 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Coor
       isHeld: () => held,
       release: async () => {
         if (!held) return;
-        // Ending the session frees its locks; unlocking first frees this one even if the end lags.
-        await client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]).catch(() => {});
+        // Ending the session frees its locks; unlocking first frees this one even if the end lags. A
+        // connection that no longer answers is not waited for: the server frees the lock when it drops it.
+        const unlock = client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]).catch(() => {});
+        await Promise.race([unlock, new Promise((resolve) => setTimeout(resolve, heartbeatMs).unref())]);
         lose();
       },
     };
@@ -73,8 +75,12 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Coor
     }
     held = true;
     leaders.add(leadership);
+    // A heartbeat still unanswered at the next one means the connection is gone, even if no error came.
+    let answering = false;
     heartbeat = setInterval(() => {
-      client.query("SELECT 1").catch(lose);
+      if (answering) return lose();
+      answering = true;
+      client.query("SELECT 1").then(() => (answering = false), lose);
     }, heartbeatMs);
     heartbeat.unref();
     return leadership;
