@@ -19,7 +19,7 @@ import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMet
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
 import { within } from "./runtime/within.js";
-import { openSqliteStore } from "./store/sqlite.js";
+import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
 export interface App {
@@ -62,7 +62,7 @@ const ALLOWED_UPDATES: AllowedUpdate[] = ["message", "callback_query"];
 /** Wires the parts together; nothing connects anywhere until start(). */
 export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {} }: AppOptions): App {
   const metrics = createBotMetrics();
-  const store = openSqliteStore({ dataDir: config.dataDir });
+  const store = openStore(config, log);
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
   // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
   const i18n = createI18n<InsideContext>(config.defaultLocale);
@@ -144,6 +144,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     metrics,
     httpAddress: () => http.address(),
     async start() {
+      await store.ready();
       await theBot.init();
       // Listening before setWebhook: Telegram starts posting at once.
       await http.listen(config.port);

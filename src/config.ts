@@ -31,6 +31,8 @@ export interface Config {
   webhook: { url: string; secret: string } | undefined;
   metrics: boolean;
   leadsPerUserPerDay: number;
+  /** PostgreSQL shared by several replicas (DATABASE_URL); undefined: SQLite in dataDir. */
+  database: { url: string; schema: string | undefined; poolSize: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +136,13 @@ const schema = z.object({
     .optional(),
   METRICS: boolean.default(false),
   LEADS_PER_USER_PER_DAY: integer(1, 1000).default(3),
+  // The value never appears in a problem line: it usually carries a password.
+  DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL schema name: up to 63 of a-z, 0-9 and _, not starting with a digit")
+    .optional(),
+  DATABASE_POOL_SIZE: integer(1, 100).default(10),
 });
 
 /**
@@ -180,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhook: e.BOT_MODE === "webhook" ? { url: e.WEBHOOK_URL ?? "", secret: e.WEBHOOK_SECRET ?? "" } : undefined,
     metrics: e.METRICS,
     leadsPerUserPerDay: e.LEADS_PER_USER_PER_DAY,
+    database: e.DATABASE_URL === undefined ? undefined : { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
   };
 }
 

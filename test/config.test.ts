@@ -40,6 +40,22 @@ describe("loadConfig", () => {
     expect(config.webhook).toBeUndefined();
     expect(config.metrics).toBe(false);
     expect(config.leadsPerUserPerDay).toBe(3);
+    expect(config.database).toBeUndefined(); // SQLite in DATA_DIR
+  });
+
+  it("chooses PostgreSQL with DATABASE_URL, with a schema and a pool size", () => {
+    const url = "postgres://bot:pw@db.internal:5432/leads";
+    expect(loadConfig({ ...valid, DATABASE_URL: url }).database).toEqual({ url, schema: undefined, poolSize: 10 });
+    expect(loadConfig({ ...valid, DATABASE_URL: "postgresql://db/leads", DATABASE_SCHEMA: "lead_bot", DATABASE_POOL_SIZE: "25" }).database)
+      .toEqual({ url: "postgresql://db/leads", schema: "lead_bot", poolSize: 25 });
+  });
+
+  it("names a malformed DATABASE_URL without showing it, password and all", () => {
+    for (const value of ["mysql://bot:hunter2-secret@db/leads", "bot:hunter2-secret@db/leads"]) {
+      const found = problems({ ...valid, DATABASE_URL: value });
+      expect(found).toEqual(["DATABASE_URL must be a URL starting with postgres:// or postgresql://"]);
+      expect(found.join("\n")).not.toContain("hunter2");
+    }
   });
 
   it("needs a URL and a secret in webhook mode", () => {
@@ -110,6 +126,8 @@ describe("loadConfig", () => {
     ["PORT", "70000", "PORT must be between 0 and 65535"],
     ["METRICS", "on", "METRICS must be true or false"],
     ["LEADS_PER_USER_PER_DAY", "-1", "LEADS_PER_USER_PER_DAY must be a whole number"],
+    ["DATABASE_SCHEMA", "Lead-Bot", "DATABASE_SCHEMA must be a PostgreSQL schema name"],
+    ["DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be between 1 and 100"],
   ])("refuses a malformed %s", (name, value, message) => {
     const found = problems({ ...valid, [name]: value });
     expect(found).toHaveLength(1);

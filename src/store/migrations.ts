@@ -76,6 +76,26 @@ const MIGRATIONS: readonly Migration[] = [
   // 2: `notified` now also covers outcomes told directly, and the outbox tells at start every final
   // outcome not marked told. Builds before this one never marked those, so they count as told.
   `UPDATE leads SET notified = 1 WHERE state <> 'pending';`,
+  // 3: what several replicas (on PostgreSQL; here for the same Store interface) share: a lease per
+  // delivery attempt (void once `attempts` moves past lease_attempt), update claims, rate-limit counters.
+  `
+  ALTER TABLE leads ADD COLUMN lease_owner TEXT;
+  ALTER TABLE leads ADD COLUMN lease_until INTEGER;
+  ALTER TABLE leads ADD COLUMN lease_attempt INTEGER;
+
+  CREATE TABLE update_claims (
+    update_id     INTEGER PRIMARY KEY,
+    claimed_until INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX update_claims_until ON update_claims (claimed_until);
+
+  CREATE TABLE window_counters (
+    key        TEXT    PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX window_counters_expires ON window_counters (expires_at);
+  `,
 ];
 
 /** The schema version this build writes. */

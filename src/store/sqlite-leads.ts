@@ -6,7 +6,7 @@ export const LEAD_STATES: readonly LeadState[] = ["pending", "delivered", "dupli
 /** States a lead never leaves on its own; purge may delete these. */
 export const FINAL_STATES: readonly LeadState[] = ["delivered", "duplicate", "rejected", "failed"];
 
-interface LeadRow {
+export interface LeadRow {
   id: number;
   chat_id: number;
   user_id: number;
@@ -29,7 +29,7 @@ interface LeadRow {
   notified: number;
 }
 
-function toRecord(row: LeadRow): LeadRecord {
+export function toRecord(row: LeadRow): LeadRecord {
   return {
     id: row.id,
     chatId: row.chat_id,
@@ -54,7 +54,7 @@ function toRecord(row: LeadRow): LeadRecord {
   };
 }
 
-export function sqliteLeadStore(db: Database.Database): LeadStore {
+export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDue" | "releaseLease"> {
   // A lead created after `now` still counts: another process may have read its clock later but
   // committed first while this caller waited for the write lock.
   const findRecent = db.prepare<{ phone: string; since: number }, LeadRow>(

@@ -15,19 +15,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { StoreOpenError } from "./errors.js";
 import { migrate, NewerSchemaError } from "./migrations.js";
 import { FINAL_STATES, sqliteLeadStore } from "./sqlite-leads.js";
 import { sqliteEventJournal } from "./sqlite-events.js";
 import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
+import { localCoordination, sqliteLeadLeases, sqliteUpdateClaims, sqliteWindowCounters } from "./sqlite-replicas.js";
 import type { Store } from "./types.js";
 
-/** The store could not be opened; the message is one line naming the file and what to do. */
-export class StoreOpenError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StoreOpenError";
-  }
-}
+export { StoreOpenError };
 
 export interface SqliteStoreOptions {
   dataDir: string;
@@ -170,6 +166,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     `DELETE FROM leads WHERE updated_at < ? AND state IN (SELECT value FROM json_each(?))`,
   );
   const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
+  const purgeClaims = conn.prepare<[number]>(`DELETE FROM update_claims WHERE claimed_until < ?`);
+  const purgeCounters = conn.prepare<[number]>(`DELETE FROM window_counters WHERE expires_at <= ?`);
   const purge = conn.transaction((olderThan: number) => {
     const events = purgeEvents.run(olderThan).changes;
     // By the de-duplication window, not the retention: ids are no personal data and are needed only that long.
@@ -177,20 +175,27 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const leads = purgeLeads.run(olderThan, JSON.stringify(FINAL_STATES)).changes;
     // Abandoned conversations can hold a name or a phone number too.
     purgeConversations.run(olderThan);
+    purgeClaims.run(Date.now() - updateKeepMs);
+    purgeCounters.run(Date.now());
     return { events, leads, updates };
   });
 
   let closed = false;
+  const coordination = localCoordination();
   return {
-    leads: sqliteLeadStore(conn),
-    updates: sqliteUpdateDeduplicator(conn),
+    leads: { ...sqliteLeadStore(conn), ...sqliteLeadLeases(conn) },
+    updates: { ...sqliteUpdateDeduplicator(conn), ...sqliteUpdateClaims(conn) },
     events: sqliteEventJournal(conn),
     roles: sqliteRoleStore(conn),
     conversations: sqliteKeyValueStore(conn),
+    counters: sqliteWindowCounters(conn),
+    coordination,
+    ready: async () => {},
     purge: async (olderThan) => purge.immediate(olderThan),
     close: async () => {
       if (closed) return;
       closed = true;
+      coordination.endAll();
       try {
         // Fold what it can of the WAL back into the main file without waiting for other readers
         // (the last connection to close checkpoints and removes the WAL anyway).

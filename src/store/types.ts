@@ -108,6 +108,16 @@ export interface LeadStore {
    * corrected one is the same application.
    */
   countByUserSince(userId: number, since: number): Promise<number>;
+  /**
+   * For several replicas sharing the store: atomically takes up to `limit` due pending leads (as
+   * duePending) whose lease is free, and leases them to `owner` until `now + leaseMs`, oldest first. A
+   * lease covers one delivery attempt: markRetry, markFinal and markDelivered end it (they count the
+   * attempt), and requeue starts a new one; a replica that dies mid-attempt leaves it to expire, and
+   * another replica takes the lead over then. Two callers never get the same lead while its lease runs.
+   */
+  leaseDue(now: number, limit: number, leaseMs: number, owner: string): Promise<LeadRecord[]>;
+  /** Gives a lease back before its attempt ends (a replica stopping): false if `owner` does not hold it. */
+  releaseLease(id: number, owner: string): Promise<boolean>;
 }
 
 /**
@@ -119,6 +129,12 @@ export interface UpdateDeduplicator {
   wasHandled(updateId: number): Promise<boolean>;
   /** True the first time an id is remembered; false for a repeat. Store.purge forgets ids after the keep time. */
   markHandled(updateId: number, now: number): Promise<boolean>;
+  /**
+   * For several replicas taking webhook updates: true when this caller may handle the update now,
+   * i.e. it was not handled and nobody else holds an unexpired claim on it; the claim then runs until
+   * `now + leaseMs`. markHandled ends it for good; a claim whose holder died expires and can be taken.
+   */
+  claim(updateId: number, now: number, leaseMs: number): Promise<boolean>;
 }
 
 export interface EventJournal {
@@ -159,4 +175,47 @@ export interface Store {
    */
   purge(olderThan: number): Promise<{ events: number; leads: number; updates: number }>;
   close(): Promise<void>;
+  /** Counters for rate limits that every replica sees. */
+  counters: WindowCounters;
+  /** Leadership and per-chat critical sections across replicas. */
+  coordination: Coordination;
+  /**
+   * Resolves once the store is open and its schema current; rejects with StoreOpenError when it cannot
+   * be (an unreachable server, a schema from a newer build). SQLite opens synchronously, so it is
+   * always resolved; a networked store opens at its first call, and every method waits for that.
+   */
+  ready(): Promise<void>;
+}
+
+/** Fixed-window counters, as Redis INCR + PEXPIRE on the first hit: what rate limiters need. */
+export interface WindowCounters {
+  /**
+   * Counts one hit on `key` and returns the hits in its current window (1 for the first). A window
+   * opens at the first hit after the previous one ended and lasts `windowMs`. Store.purge deletes
+   * ended windows.
+   */
+  hit(key: string, windowMs: number, now: number): Promise<number>;
+}
+
+/** Held leadership (e.g. of Telegram polling, which only one replica may do). */
+export interface Leadership {
+  /** Resolves when the leadership ends: released, or lost with the store connection that held it. */
+  readonly lost: Promise<void>;
+  isHeld(): boolean;
+  release(): Promise<void>;
+}
+
+export interface Coordination {
+  /**
+   * Leadership of `name` if nobody holds it, else undefined; ask again later to take over from a leader
+   * that died. On PostgreSQL the lock lives with one dedicated connection (lost when that dies); SQLite
+   * serves a single process, so there it only excludes other holders in this process.
+   */
+  tryLeadership(name: string): Promise<Leadership | undefined>;
+  /**
+   * Runs `fn` while no other caller (on any replica sharing a PostgreSQL store) runs one for the same
+   * chat; callers for one chat take turns in arrival order. Not reentrant: `fn` must not ask for a chat
+   * lock itself.
+   */
+  withChatLock<T>(chatId: number, fn: () => Promise<T>): Promise<T>;
 }

@@ -1,0 +1,172 @@
+/** LeadStore on PostgreSQL, the same statements as sqlite-leads.ts in PostgreSQL's dialect. */
+import { ADVISORY_XACT_LOCK, type PgDb } from "./postgres-db.js";
+import { LEAD_STATES } from "./sqlite-leads.js";
+import type { DeliveryErrorClass, LeadRecord, LeadState, LeadStore } from "./types.js";
+
+interface LeadRow {
+  id: number;
+  chat_id: number;
+  user_id: number;
+  first_name: string;
+  last_name: string | null;
+  phone: string;
+  source: string;
+  actor: string;
+  agent_id: number | null;
+  consent_at: number | null;
+  locale: string;
+  state: string;
+  attempts: number;
+  brainysoft_id: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  next_attempt_at: number;
+  requeued_at: number | null;
+  notified: boolean;
+}
+
+function toRecord(row: LeadRow): LeadRecord {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name ?? undefined,
+    phone: row.phone,
+    source: row.source,
+    // The CHECK constraints keep these columns within their unions.
+    actor: row.actor as LeadRecord["actor"],
+    agentId: row.agent_id ?? undefined,
+    consentAt: row.consent_at ?? undefined,
+    locale: row.locale,
+    state: row.state as LeadState,
+    attempts: row.attempts,
+    brainysoftId: row.brainysoft_id ?? undefined,
+    // Written only from DeliveryErrorClass values.
+    lastError: (row.last_error ?? undefined) as DeliveryErrorClass | undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    nextAttemptAt: row.next_attempt_at,
+    requeuedAt: row.requeued_at ?? undefined,
+    notified: row.notified,
+  };
+}
+
+// A lead created after `now` still counts: another replica may have read its clock later but committed first.
+const FIND_RECENT = `SELECT * FROM leads
+  WHERE phone = $1 AND created_at >= $2 AND state NOT IN ('rejected', 'failed')
+  ORDER BY created_at DESC, id DESC LIMIT 1`;
+
+export function postgresLeadStore(db: PgDb): LeadStore {
+  const list = async (text: string, values: unknown[]) => (await db.rows<LeadRow>(text, values)).map(toRecord);
+  const one = async (text: string, values: unknown[]) => (await list(text, values))[0];
+
+  return {
+    // Replicas inserting the same phone take turns on a lock named by the phone; READ COMMITTED gives
+    // the statement after the lock a fresh snapshot, so the second one sees the first one's lead.
+    insertUnlessDuplicate: (lead, windowMs, now) =>
+      db.transaction(async (tx) => {
+        await tx.rows(ADVISORY_XACT_LOCK, [db.lockName(`lead-phone:${lead.phone}`)]);
+        const [existing] = await tx.rows<LeadRow>(FIND_RECENT, [lead.phone, now - windowMs]);
+        if (existing) return { lead: toRecord(existing), duplicate: true };
+        const [row] = await tx.rows<LeadRow>(
+          `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
+                              consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11, false)
+           RETURNING *`,
+          [lead.chatId, lead.userId, lead.firstName, lead.lastName ?? null, lead.phone, lead.source, lead.actor,
+            lead.agentId ?? null, lead.consentAt ?? null, lead.locale, now],
+        );
+        if (!row) throw new Error("INSERT ... RETURNING gave no row");
+        return { lead: toRecord(row), duplicate: false };
+      }),
+    findRecent: (phone, since) => one(FIND_RECENT, [phone, since]),
+    get: (id) => one(`SELECT * FROM leads WHERE id = $1`, [id]),
+    duePending: (now, limit) =>
+      list(`SELECT * FROM leads WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2`, [now, limit]),
+    listByState: async (states, limit) =>
+      states.length === 0
+        ? []
+        : list(`SELECT * FROM leads WHERE state = ANY($1::text[]) ORDER BY created_at, id LIMIT $2`, [states, limit]),
+    markDelivered: async (id, brainysoftId, now) => {
+      await db.run(
+        `UPDATE leads SET state = 'delivered', brainysoft_id = $1, attempts = attempts + 1, last_error = NULL, updated_at = $2
+          WHERE id = $3`,
+        [brainysoftId, now, id],
+      );
+    },
+    markRetry: async (id, error, nextAttemptAt, now) => {
+      await db.run(
+        `UPDATE leads SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, updated_at = $3
+          WHERE id = $4 AND state = 'pending'`,
+        [error, nextAttemptAt, now, id],
+      );
+    },
+    markFinal: async (id, state, error, now) => {
+      await db.run(
+        `UPDATE leads SET state = $1, attempts = attempts + 1, last_error = $2, updated_at = $3
+          WHERE id = $4 AND state = 'pending'`,
+        [state, error, now, id],
+      );
+    },
+    requeue: async (id, now) =>
+      (await db.run(
+        `UPDATE leads SET state = 'pending', next_attempt_at = $1, requeued_at = $1, updated_at = $1, notified = false
+          WHERE id = $2 AND state IN ('failed', 'rejected')`,
+        [now, id],
+      )) === 1,
+    markNotified: async (id) => {
+      await db.run(`UPDATE leads SET notified = true WHERE id = $1`, [id]);
+    },
+    unnotified: ({ from, to, afterId, limit }) =>
+      list(
+        `SELECT * FROM leads
+          WHERE state IN ('delivered', 'rejected', 'failed') AND NOT notified
+            AND updated_at >= $1 AND updated_at < $2 AND id > $3
+          ORDER BY id LIMIT $4`,
+        [from, to, afterId, limit],
+      ),
+    listCreatedBetween: (from, to) =>
+      list(`SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [from, to]),
+    countByUserSince: async (userId, since) => {
+      const [row] = await db.rows<{ n: number }>(
+        `SELECT count(*) AS n FROM leads
+          WHERE user_id = $1 AND created_at >= $2 AND actor = 'customer'
+            AND NOT (state = 'rejected' AND last_error IN ('field-firstName', 'field-mobilePhone'))`,
+        [userId, since],
+      );
+      return row?.n ?? 0;
+    },
+    countByState: async () => {
+      const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;
+      for (const { state, n } of await db.rows<{ state: string; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`)) {
+        result[state as LeadState] = n;
+      }
+      return result;
+    },
+    // SKIP LOCKED: a lead another replica is leasing right now is left to it rather than waited for;
+    // the WHERE is checked again on the row's newest version, so a lease just committed is respected.
+    leaseDue: async (now, limit, leaseMs, owner) =>
+      (
+        await list(
+          `WITH due AS (
+             SELECT id FROM leads
+              WHERE state = 'pending' AND next_attempt_at <= $1
+                AND (lease_until IS NULL OR lease_until <= $1 OR lease_attempt IS DISTINCT FROM attempts)
+              ORDER BY created_at, id LIMIT $2
+              FOR UPDATE SKIP LOCKED)
+           UPDATE leads SET lease_owner = $3, lease_until = $4, lease_attempt = leads.attempts
+             FROM due WHERE leads.id = due.id
+           RETURNING leads.*`,
+          [now, limit, owner, now + leaseMs],
+        )
+      ).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
+    releaseLease: async (id, owner) =>
+      (await db.run(
+        `UPDATE leads SET lease_owner = NULL, lease_until = NULL, lease_attempt = NULL
+          WHERE id = $1 AND lease_owner = $2 AND lease_attempt = attempts`,
+        [id, owner],
+      )) === 1,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The replica primitives (types.ts: leaseDue, claim, counters, coordination) on better-sqlite3. A
+ * SQLite file serves one bot process, so leadership and chat locks only exclude callers in this
+ * process; leases, claims and counters live in the file like everything else.
+ */
+import type Database from "better-sqlite3";
+import { createKeyedMutex } from "./keyed-mutex.js";
+import { toRecord, type LeadRow } from "./sqlite-leads.js";
+import type { Coordination, LeadStore, Leadership, UpdateDeduplicator, WindowCounters } from "./types.js";
+
+export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "releaseLease"> {
+  // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
+  const lease = db.prepare<{ now: number; limit: number; until: number; owner: string }, LeadRow>(
+    `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
+      WHERE id IN (
+        SELECT id FROM leads
+         WHERE state = 'pending' AND next_attempt_at <= @now
+           AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts)
+         ORDER BY created_at, id LIMIT @limit)
+      RETURNING *`,
+  );
+  const release = db.prepare<[number, string]>(
+    `UPDATE leads SET lease_owner = NULL, lease_until = NULL, lease_attempt = NULL
+      WHERE id = ? AND lease_owner = ? AND lease_attempt = attempts`,
+  );
+  return {
+    leaseDue: async (now, limit, leaseMs, owner) =>
+      lease
+        .all({ now, limit, until: now + leaseMs, owner })
+        .map(toRecord)
+        // RETURNING follows no ORDER BY.
+        .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
+    releaseLease: async (id, owner) => release.run(id, owner).changes === 1,
+  };
+}
+
+export function sqliteUpdateClaims(db: Database.Database): Pick<UpdateDeduplicator, "claim"> {
+  const claim = db.prepare<{ id: number; now: number; until: number }>(
+    `INSERT INTO update_claims (update_id, claimed_until)
+       SELECT @id, @until WHERE NOT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = @id)
+     ON CONFLICT (update_id) DO UPDATE SET claimed_until = excluded.claimed_until
+       WHERE update_claims.claimed_until <= @now`,
+  );
+  return {
+    claim: async (updateId, now, leaseMs) => claim.run({ id: updateId, now, until: now + leaseMs }).changes === 1,
+  };
+}
+
+export function sqliteWindowCounters(db: Database.Database): WindowCounters {
+  // SET sees the old row in every expression, so both CASEs test the same window.
+  const hit = db
+    .prepare<{ key: string; now: number; until: number }, number>(
+      `INSERT INTO window_counters (key, count, expires_at) VALUES (@key, 1, @until)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN window_counters.expires_at <= @now THEN 1 ELSE window_counters.count + 1 END,
+         expires_at = CASE WHEN window_counters.expires_at <= @now THEN excluded.expires_at ELSE window_counters.expires_at END
+       RETURNING count`,
+    )
+    .pluck();
+  return {
+    hit: async (key, windowMs, now) => {
+      const count = hit.get({ key, now, until: now + windowMs });
+      if (count === undefined) throw new Error("window counter upsert returned no row");
+      return count;
+    },
+  };
+}
+
+/** Leadership and chat locks within this process; `endAll` (at close) ends every leadership held. */
+export function localCoordination(): Coordination & { endAll(): void } {
+  const held = new Map<string, () => void>();
+  const chats = createKeyedMutex();
+  return {
+    async tryLeadership(name) {
+      if (held.has(name)) return undefined;
+      let end: () => void = () => {};
+      const lost = new Promise<void>((resolve) => (end = resolve));
+      const stop = () => {
+        if (held.get(name) === stop) held.delete(name);
+        end();
+      };
+      held.set(name, stop);
+      const leadership: Leadership = {
+        lost,
+        isHeld: () => held.get(name) === stop,
+        release: async () => stop(),
+      };
+      return leadership;
+    },
+    withChatLock: (chatId, fn) => chats.run(String(chatId), fn),
+    endAll() {
+      for (const stop of [...held.values()]) stop();
+    },
+  };
+}
