@@ -88,7 +88,7 @@ const headerOf = (headers: ResponseHeaders, name: string): string | undefined =>
   return Array.isArray(value) ? value[0] : value;
 };
 const errorName = (err: unknown): string => {
-  const e = err as { code?: unknown; name?: unknown }; // whatever was thrown: only its code or name is read
+  const e = (err ?? {}) as { code?: unknown; name?: unknown }; // whatever was thrown: only its code or name is read
   return typeof e.code === "string" ? e.code : String(e.name ?? "unknown");
 };
 
@@ -96,7 +96,7 @@ type ResponseBody = Dispatcher.ResponseData["body"];
 
 /** Throws away a body without reading it (its connection closes). */
 function discard(body: ResponseBody): void {
-  body.on("error", () => undefined); // destroying an unread body emits "aborted", which is the point
+  body.on("error", () => undefined); // destroying an unread body emits an abort error: expected here
   body.destroy();
 }
 

@@ -19,6 +19,7 @@ import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, phoneOf, upToPhone, WAIT } from "../runtime/helpers.js";
 
 const ADMIN = { id: 9001, first_name: "Admin", language_code: "ru" };
+const AGENT = { id: 9002, first_name: "Оператор", language_code: "ru" };
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -108,5 +109,32 @@ describe("Brainysoft's broken answers, end to end", () => {
     for (let sweep = 0; sweep < 3; sweep++) await app.app.leads.deliverDue();
     expect(leadsFor(app, phone, "received")).toHaveLength(1);
     expect(app.telegram.sent(8399).filter((m) => m.method === "sendMessage").at(-1)).toBe(answer);
+  });
+
+  it("issue 12.3: a lead queued by an outage and then answered with an HTML 200 is held, and the person told a specialist will check", async () => {
+    t = await startTestApp();
+    const app = t;
+    const phone = phoneOf(398);
+    app.crm.setFault("http503");
+    expect((await applyFor(app, 8398, phone)).plainText).toMatch(patternOf("lead-queued"));
+
+    const beforeSwitch = leadsFor(app, phone, "received").length;
+    app.crm.setFault("non-json");
+    const later = await app.telegram.nextMessage(8398, WAIT);
+    expect(later.plainText).toMatch(patternOf("lead-unconfirmed"));
+    for (let sweep = 0; sweep < 3; sweep++) await app.app.leads.deliverDue();
+    expect(leadsFor(app, phone, "received")).toHaveLength(beforeSwitch + 1);
+    expect(await app.app.store.leads.listByState(["rejected"], 10)).toMatchObject([{ phone, lastError: "unconfirmed", notified: true }]);
+  });
+
+  it("issue 12.3: an agent's contact answered with an empty 200 is held, and the agent told not to send it again", async () => {
+    t = await startTestApp({ env: { AGENT_IDS: String(AGENT.id) } });
+    const app = t;
+    app.crm.setFault("empty200");
+    app.telegram.sendText(AGENT, "Иван +7 977 620-03-97");
+    const line = await app.telegram.nextMessage(AGENT.id, WAIT);
+    expect(line.plainText).toMatch(patternOf("agent-unconfirmed"));
+    expect(line.plainText).toContain("Иван, +7 977 620-03-97");
+    expect(leadsFor(app, "79776200397", "received")).toHaveLength(1);
   });
 });
