@@ -143,8 +143,10 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
       return;
     }
     const reason = "detail" in result ? escapeHtml(scrubDetail(result.detail, 120)) : result.kind;
+    // Maybe created: the admin must look in Brainysoft before sending it again.
+    const key = result.kind === "unconfirmed" ? "alert-lead-unconfirmed" : "alert-lead-failed";
     tell(async () =>
-      t("alert-lead-failed", {
+      t(key, {
         id: String(lead.id),
         state: lead.state,
         phone: maskPhone(lead.phone),

@@ -32,11 +32,13 @@ export function createLeadNotifier(deps: { api: () => Api; t: Translate; log: Lo
       await send(lead.chatId, deps.t(lead.locale, "lead-delivered-later", leadVars({ ...lead, brainysoftId })));
     },
     async gaveUp(lead, state) {
+      // Held because Brainysoft may have created it: not a refusal, a specialist checks it.
+      const unconfirmed = state === "rejected" && lead.lastError === "unconfirmed";
       if (lead.actor === "agent") {
-        await send(lead.chatId, deps.t(lead.locale, "agent-failed-later", agentVars(lead)));
+        await send(lead.chatId, deps.t(lead.locale, unconfirmed ? "agent-unconfirmed" : "agent-failed-later", agentVars(lead)));
         return;
       }
-      const key = state === "failed" ? "lead-failed-later" : "lead-rejected";
+      const key = unconfirmed ? "lead-unconfirmed" : state === "failed" ? "lead-failed-later" : "lead-rejected";
       await send(lead.chatId, deps.t(lead.locale, key, leadVars(lead)));
     },
   };

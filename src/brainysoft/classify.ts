@@ -3,6 +3,10 @@
  * the contract's table. No I/O, no secrets: details carry only the HTTP status, an
  * identifier-like error code and a short reason, never free text from the body (it can echo
  * names or phone numbers).
+ *
+ * One rule goes beyond the table: a 2xx we cannot read as a created lead (empty, not JSON, too big,
+ * cut off, "ok" without an id) is "unconfirmed". The core may have created the lead, so sending it
+ * again could make a second one: it is held for a human, never re-sent automatically.
  */
 
 export type LeadField = "firstName" | "mobilePhone";
@@ -12,7 +16,12 @@ export type Classification =
   | { kind: "field-error"; field: LeadField }
   | { kind: "auth"; detail: string }
   | { kind: "transient"; detail: string }
-  | { kind: "rejected"; detail: string };
+  | { kind: "rejected"; detail: string }
+  /** A 2xx that does not say which lead it created: maybe created, hold for a human. */
+  | { kind: "unconfirmed"; detail: string };
+
+/** Why a body that came with a status could not be read (see the client's body cap and deadline). */
+export type UnreadableBody = "too-big" | "cut-off";
 
 /** Documented codes; firstName first, so a body naming both asks for the name first. */
 const FIELD_CODES: ReadonlyArray<readonly [string, LeadField]> = [
@@ -66,22 +75,44 @@ function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-export function classifyLeadResponse(status: number, bodyText: string): Classification {
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
+/**
+ * An answer whose body tells nothing (empty, not the core's JSON, unreadable), by its status alone.
+ * 2xx: maybe created. 3xx (never followed: a POST with personal data goes only where configured)
+ * and a 404 page: the request did not reach the core's lead handler, so nothing was created; they
+ * come from a wrong BRAINYSOFT_URL or a proxy, like an outage: keep the lead and retry (admins get
+ * the outage alert). Any other 4xx is a refusal that a resend would only repeat.
+ */
+function byStatusAlone(status: number, detail: string): Classification {
+  if (status === 401 || status === 403) return { kind: "auth", detail: `HTTP ${status}` };
+  if (isSuccess(status)) return { kind: "unconfirmed", detail };
+  if (isTransientStatus(status) || isRedirect(status) || status === 404 || status < 200) return { kind: "transient", detail };
+  return { kind: "rejected", detail };
+}
+
+/**
+ * `redirectTo`: the Location header of a 3xx, shown to admins by its origin only (a query could
+ * carry anything).
+ */
+export function classifyLeadResponse(status: number, bodyText: string, redirectTo?: string): Classification {
   const http = `HTTP ${status}`;
   if (status === 401 || status === 403) return { kind: "auth", detail: http };
+  // Never followed (personal data goes only where configured); the request did not reach the lead handler.
+  if (isRedirect(status)) return { kind: "transient", detail: `${http} redirect${originOf(redirectTo)}, not followed` };
 
   const body = parseJsonObject(bodyText);
   if (body === undefined) {
-    // Not the core's JSON envelope: a proxy, a maintenance page, an empty answer. Nothing can be
-    // concluded about the lead, so keep it and retry (a raw documented code still counts).
+    // Not the core's JSON envelope: a proxy, a maintenance page, an empty answer; a raw documented code still counts.
     const field = findFieldError(bodyText);
     if (field !== undefined) return { kind: "field-error", field };
-    return { kind: "transient", detail: `${http} ${bodyText.trim() === "" ? "empty body" : "non-JSON body"}` };
+    return byStatusAlone(status, `${http} ${bodyText.trim() === "" ? "empty body" : "non-JSON body"}`);
   }
 
   const ok = typeof body.status === "string" && body.status.toLowerCase() === "ok";
   const leadId = parseLeadId(body.data);
-  if (status >= 200 && status < 300 && ok && leadId !== undefined) return { kind: "created", leadId };
+  if (isSuccess(status) && ok && leadId !== undefined) return { kind: "created", leadId };
 
   const field = findFieldError(body);
   if (field !== undefined) return { kind: "field-error", field };
@@ -90,12 +121,33 @@ export function classifyLeadResponse(status: number, bodyText: string): Classifi
   const detail = code === undefined ? http : `${http} ${code}`;
   if (isTransientStatus(status)) return { kind: "transient", detail };
   if (status >= 400) return { kind: "rejected", detail };
-  if (status >= 300 || status < 200) return { kind: "transient", detail: `${detail} unexpected status` };
-  if (!ok) return { kind: "rejected", detail: `${detail} status not ok` };
-  // 2xx + "ok" but no lead id. The core may well have created the lead, so a retry could
-  // duplicate it, and an API that always answers this way would duplicate on every retry.
-  // Rejected = no automatic retry, admins alerted, the lead stays in our store for a human.
-  return { kind: "rejected", detail: `${detail} ok without lead id (data: ${describeType(body.data)})` };
+  if (!isSuccess(status)) return { kind: "transient", detail: `${detail} unexpected status` };
+  // The core said it failed: nothing was created, and a resend would be refused the same way.
+  if (typeof body.status === "string" && !ok) return { kind: "rejected", detail: `${detail} status not ok` };
+  // 2xx, "ok" (or no status at all) but no lead id: the core may well have created the lead.
+  const what = ok ? "ok without lead id" : "no status";
+  return { kind: "unconfirmed", detail: `${detail} ${what} (data: ${describeType(body.data)})` };
+}
+
+/**
+ * An answer whose status came but whose body could not be read whole: over the size cap, or cut off
+ * (connection reset, time limit) mid-body. A 2xx is maybe created. Otherwise a body cut off is worth
+ * reading again (the core refused, so a resend duplicates nothing), while a body too big is judged
+ * as one that is not JSON.
+ */
+export function classifyUnreadableBody(status: number, why: UnreadableBody, detail: string): Classification {
+  const text = `HTTP ${status} ${detail}`;
+  if (why === "cut-off" && !isSuccess(status) && status !== 401 && status !== 403) return { kind: "transient", detail: text };
+  return byStatusAlone(status, text);
+}
+
+function originOf(location: string | undefined): string {
+  if (location === undefined) return "";
+  try {
+    return ` to ${new URL(location).origin}`;
+  } catch {
+    return ""; // relative or malformed: the status says enough
+  }
 }
 
 function describeType(v: unknown): string {

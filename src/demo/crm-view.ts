@@ -5,7 +5,7 @@ export const DEMO_FAULTS = {
   none: "none",
   // What an nginx in front of a core that is being restarted answers.
   down: "http503",
-  // Headers, then nothing: the bot's time limit runs out, as with a core that is stuck.
+  // No answer at all: the bot's time limit runs out, as with a core that is stuck.
   slow: "hang",
   "bad-credentials": "unauthorized",
 } as const satisfies Record<string, MockFault>;

@@ -19,6 +19,7 @@ export interface ReadinessDeps {
   store: Pick<Store, "leads">;
   /** A Bot API call that proves Telegram answers with our token (getMe). */
   telegramProbe(signal: AbortSignal): Promise<unknown>;
+  /** Its ping caches, shares and cancels itself, on its own connections (see the client). */
   brainysoft: Pick<BrainysoftClient, "ping">;
   /** Per check; a probe must answer well within the orchestrator's own timeout. Default 3 s. */
   timeoutMs?: number;
@@ -39,7 +40,7 @@ async function answerWithin<T>(promise: Promise<T>, ms: number, what: string): P
  * than the timeout. A successful Telegram check is reused for a few seconds (failures never are, so an
  * outage shows at the next probe).
  */
-export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readiness> {
+export function createReadinessCheck(deps: ReadinessDeps): (signal?: AbortSignal) => Promise<Readiness> {
   const timeoutMs = deps.timeoutMs ?? 3_000;
   const telegramCacheMs = deps.telegramCacheMs ?? 5_000;
   let telegramOk: { at: number; result: Readiness["telegram"] } | undefined;
@@ -59,7 +60,20 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
     }
   }
 
-  return async () => {
+  /** `signal`: the asker is gone (a /readyz client disconnected): stop waiting for Brainysoft. */
+  async function checkBrainysoft(signal: AbortSignal | undefined): Promise<Readiness["brainysoft"]> {
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const wait = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+      return await answerWithin(deps.brainysoft.ping(wait), timeoutMs, "Brainysoft");
+    } catch (error) {
+      const detail = timeout.aborted ? `Brainysoft did not answer within ${timeoutMs} ms` : describe(error);
+      return { reachable: false, latencyMs: Math.round(performance.now() - started), detail };
+    }
+  }
+
+  return async (signal?: AbortSignal) => {
     const [store, telegram, brainysoft] = await Promise.all([
       (async (): Promise<Readiness["store"]> => {
         try {
@@ -70,14 +84,7 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
         }
       })(),
       checkTelegram(),
-      (async (): Promise<Readiness["brainysoft"]> => {
-        const started = performance.now();
-        try {
-          return await answerWithin(deps.brainysoft.ping(), timeoutMs, "Brainysoft");
-        } catch (error) {
-          return { reachable: false, latencyMs: Math.round(performance.now() - started), detail: describe(error) };
-        }
-      })(),
+      checkBrainysoft(signal),
     ]);
     const updates = { ok: deps.takingUpdates(), mode: deps.mode };
     return { ready: updates.ok && store.ok && telegram.ok, updates, store, telegram, brainysoft };

@@ -44,7 +44,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const get = method === "GET" || method === "HEAD";
     if (path === "/healthz" && get) return send(res, 200, "application/json", JSON.stringify({ status: "ok" }));
     if (path === "/readyz" && get) {
-      const readiness = await checkReadiness();
+      // A prober that gave up must not keep a Brainysoft ping waiting for it.
+      const gone = new AbortController();
+      res.once("close", () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const readiness = await checkReadiness(gone.signal);
       return send(res, readiness.ready ? 200 : 503, "application/json", JSON.stringify(readiness));
     }
     if (path === "/metrics" && get && options.metrics) return send(res, 200, METRICS_CONTENT_TYPE, await options.metrics.render());

@@ -139,6 +139,10 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       case "rejected":
         await store.leads.markFinal(lead.id, "rejected", "rejected", t);
         return { kind: "rejected", lead: { ...lead, state: "rejected" } };
+      case "unconfirmed":
+        // Maybe created: held like a refusal (no automatic retry, admins told), told apart by lastError.
+        await store.leads.markFinal(lead.id, "rejected", "unconfirmed", t);
+        return { kind: "rejected", lead: { ...lead, state: "rejected", lastError: "unconfirmed" } };
       case "auth":
       case "transient":
         return keepOrGiveUp(lead, result.kind, t);

@@ -6,8 +6,11 @@
 
 export type LeadState = "pending" | "delivered" | "duplicate" | "rejected" | "failed";
 
-/** Outcome class of the last delivery attempt, as the Brainysoft client classifies it. */
-export type DeliveryErrorClass = "auth" | "transient" | "rejected" | "field-firstName" | "field-mobilePhone";
+/**
+ * Outcome class of the last delivery attempt, as the Brainysoft client classifies it. "unconfirmed": a
+ * 2xx that named no lead, so Brainysoft may have created it; the lead is held (state rejected) for a human.
+ */
+export type DeliveryErrorClass = "auth" | "transient" | "rejected" | "unconfirmed" | "field-firstName" | "field-mobilePhone";
 
 export type LeadActor = "customer" | "agent";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyLeadResponse, findFieldError, parseLeadId } from "../../src/brainysoft/classify.js";
+import { classifyLeadResponse, classifyUnreadableBody, findFieldError, parseLeadId } from "../../src/brainysoft/classify.js";
 
 const j = (v: unknown) => JSON.stringify(v);
 const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
@@ -26,25 +26,45 @@ describe("classifyLeadResponse", () => {
     ["500 JSON", 500, j({ status: "error", data: { code: "INTERNAL_ERROR" } }), "transient", { detail: "HTTP 500 INTERNAL_ERROR" }],
     ["502 HTML page from a proxy", 502, HTML_502, "transient", { detail: "HTTP 502 non-JSON body" }],
     ["503 empty", 503, "", "transient"],
-    ["200 HTML maintenance page", 200, "<html>maintenance</html>", "transient"],
-    ["200 empty body", 200, "", "transient", { detail: "HTTP 200 empty body" }],
-    ["200 JSON array", 200, "[1]", "transient"],
     ["404 HTML (wrong base URL)", 404, "<html>Not Found</html>", "transient"],
+    ["400 empty body", 400, "", "rejected", { detail: "HTTP 400 empty body" }],
+    ["400 HTML from a proxy", 400, "<html>400 Bad Request</html>", "rejected", { detail: "HTTP 400 non-JSON body" }],
     ["400 unknown code", 400, j({ status: "error", data: { code: "VALIDATION_ERROR", message: "bad" } }), "rejected", { detail: "HTTP 400 VALIDATION_ERROR" }],
     ["404 JSON", 404, j({ timestamp: "2024-01-01", status: 404, error: "Not Found", path: "/bs-core/main/leads" }), "rejected"],
     ["200 status error without known code", 200, j({ status: "error", data: { code: "CHANNEL_NOT_FOUND" } }), "rejected", { detail: "HTTP 200 CHANNEL_NOT_FOUND status not ok" }],
-    ["200 no status, numeric data", 200, j({ data: 5 }), "rejected"],
-    ["200 ok, object data", 200, j({ status: "ok", data: { id: 5 } }), "rejected", { detail: "HTTP 200 ok without lead id (data: object)" }],
-    ["200 ok, null data", 200, j({ status: "ok", data: null }), "rejected"],
-    ["200 ok, non-numeric string", 200, j({ status: "ok", data: "created" }), "rejected"],
-    ["200 ok, zero id", 200, j({ status: "ok", data: 0 }), "rejected"],
     ["302 JSON", 302, j({ status: "error" }), "transient"],
+    ["302 empty (not followed)", 302, "", "transient", { detail: "HTTP 302 redirect, not followed" }],
   ];
 
   it.each(table)("%s", (_name, status, body, kind, extra) => {
     const result = classifyLeadResponse(status, body);
     expect(result.kind).toBe(kind);
     if (extra !== undefined) expect(result).toMatchObject(extra);
+  });
+
+  // Brainysoft may have created the lead: held for a human, never re-sent (a retry could duplicate it).
+  const maybeCreated: Array<[string, number, string, string]> = [
+    ["200 empty body", 200, "", "HTTP 200 empty body"],
+    ["204 no content", 204, "", "HTTP 204 empty body"],
+    ["200 HTML maintenance page", 200, "<html>maintenance</html>", "HTTP 200 non-JSON body"],
+    ["200 JSON array", 200, "[1]", "HTTP 200 non-JSON body"],
+    ["200 JSON string", 200, j("ok"), "HTTP 200 non-JSON body"],
+    ["200 no status, numeric data", 200, j({ data: 5 }), "HTTP 200 no status (data: number)"],
+    ["200 ok, object data", 200, j({ status: "ok", data: { id: 5 } }), "HTTP 200 ok without lead id (data: object)"],
+    ["200 ok, null data", 200, j({ status: "ok", data: null }), "HTTP 200 ok without lead id (data: null)"],
+    ["200 ok, non-numeric string", 200, j({ status: "ok", data: "created" }), "HTTP 200 ok without lead id (data: string)"],
+    ["200 ok, zero id", 200, j({ status: "ok", data: 0 }), "HTTP 200 ok without lead id (data: number)"],
+  ];
+  it.each(maybeCreated)("issue 12.3: a 2xx that names no lead is unconfirmed, not transient: %s", (_name, status, body, detail) => {
+    expect(classifyLeadResponse(status, body)).toEqual({ kind: "unconfirmed", detail });
+  });
+
+  it("names a redirect's target by its origin only", () => {
+    expect(classifyLeadResponse(302, "", "https://user:pw@login.example.com/sso?phone=79776200777")).toEqual({
+      kind: "transient",
+      detail: "HTTP 302 redirect to https://login.example.com, not followed",
+    });
+    expect(classifyLeadResponse(301, "", "/elsewhere")).toMatchObject({ kind: "transient", detail: "HTTP 301 redirect, not followed" });
   });
 
   it("never copies free text (names, phone digits) from the body into the detail", () => {
@@ -69,5 +89,30 @@ describe("helpers", () => {
     expect(findFieldError({ NO_MOBILE_PHONE_ERROR: 1 })).toBeUndefined();
     expect(findFieldError({ a: { b: ["x", "y"] } })).toBeUndefined();
     expect(findFieldError({ a: { b: ["x", "… NO_MOBILE_PHONE_ERROR …"] } })).toBe("mobilePhone");
+  });
+});
+
+describe("classifyUnreadableBody", () => {
+  const table: Array<[string, number, "too-big" | "cut-off", ReturnType<typeof classifyUnreadableBody>["kind"]]> = [
+    ["2xx too big", 200, "too-big", "unconfirmed"],
+    ["2xx cut off", 200, "cut-off", "unconfirmed"],
+    ["201 cut off", 201, "cut-off", "unconfirmed"],
+    ["5xx too big", 502, "too-big", "transient"],
+    ["5xx cut off", 500, "cut-off", "transient"],
+    ["400 cut off: read it again", 400, "cut-off", "transient"],
+    ["400 too big: judged as a body that is not JSON", 400, "too-big", "rejected"],
+    ["401 either way", 401, "cut-off", "auth"],
+    ["403 too big", 403, "too-big", "auth"],
+    ["302 too big", 302, "too-big", "transient"],
+  ];
+  it.each(table)("%s", (_name, status, why, kind) => {
+    expect(classifyUnreadableBody(status, why, "x").kind).toBe(kind);
+  });
+
+  it("issue 12.10: a 2xx body over the cap is unconfirmed, with the reason for admins", () => {
+    expect(classifyUnreadableBody(200, "too-big", "body over 1048576 bytes, not read")).toEqual({
+      kind: "unconfirmed",
+      detail: "HTTP 200 body over 1048576 bytes, not read",
+    });
   });
 });

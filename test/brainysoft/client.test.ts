@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { MockAgent } from "undici";
 import { createBrainysoftClient } from "../../src/brainysoft/client.js";
 import type { BrainysoftClient, BrainysoftClientOptions } from "../../src/brainysoft/client.js";
@@ -101,7 +103,10 @@ describe("faults", () => {
   const cases = [
     ["http500", { kind: "transient", status: 500 }],
     ["http503", { kind: "transient", status: 503 }],
-    ["non-json", { kind: "transient", status: 200 }],
+    ["non-json", { kind: "unconfirmed", status: 200, detail: "HTTP 200 non-JSON body" }],
+    ["empty200", { kind: "unconfirmed", status: 200, detail: "HTTP 200 empty body" }],
+    ["empty400", { kind: "rejected", status: 400, detail: "HTTP 400 empty body" }],
+    ["redirect302", { kind: "transient", status: 302, detail: "HTTP 302 redirect to https://login.example.com, not followed" }],
     ["reject400", { kind: "rejected", status: 400 }],
     ["unauthorized", { kind: "auth", status: 401 }],
   ] as const;
@@ -112,7 +117,7 @@ describe("faults", () => {
     expect(await client.createLead(LEAD)).toMatchObject({ kind: "created" }); // fault was for one request only
   });
 
-  it("a server that sends headers and then hangs is transient within the time limit", async () => {
+  it("a server that never answers is transient within the time limit", async () => {
     const { mock, client } = await setup({ token: TOKEN }, { timeoutMs: 300 });
     mock.setFault("hang");
     const started = Date.now();
@@ -121,6 +126,64 @@ describe("faults", () => {
     expect(result).toMatchObject({ kind: "transient", detail: "timeout after 300ms" });
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(1500);
+  });
+
+  it("issue 12.3: a 200 whose body never comes is unconfirmed (maybe created) within the time limit", async () => {
+    const { mock, client } = await setup({ token: TOKEN }, { timeoutMs: 300 });
+    mock.setFault("hang-body");
+    const started = Date.now();
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body cut off: timeout after 300ms" });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("issue 12.3: a created lead's answer trickled past the time limit is unconfirmed, bounded by the limit", async () => {
+    const { mock, client } = await setup({ token: TOKEN }, { timeoutMs: 400 });
+    mock.setFault("trickle", { slowMs: 100 });
+    const started = Date.now();
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body cut off: timeout after 400ms" });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(mock.created).toHaveLength(1); // it was created: sending it again would make a second one
+  });
+
+  it("issue 12.3: a connection reset mid-body is unconfirmed on a 200, transient on a 500", async () => {
+    const { mock, client } = await setup({ token: TOKEN });
+    mock.setFault("reset-mid-body", { times: 1 });
+    const on200 = await client.createLead(LEAD);
+    expect(on200).toMatchObject({ kind: "unconfirmed", status: 200 });
+    if (on200.kind === "unconfirmed") expect(on200.detail).toMatch(/^HTTP 200 body cut off: network error /);
+    mock.setFault("reset-mid-body", { times: 1, status: 500 });
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "transient", status: 500 });
+  });
+
+  it("issue 12.10: a 5 MB answer is not read past 1 MiB; a 2xx is unconfirmed, a 5xx transient", async () => {
+    const { mock, client } = await setup({ token: TOKEN });
+    mock.setFault("huge200", { times: 1 });
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body over 1048576 bytes, not read" });
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "created" }); // the pool is fine afterwards
+  });
+
+  it("issue 12.10: the cap holds without a Content-Length too (a chunked body is cut at the cap)", async () => {
+    const server = createServer((req, res) => {
+      res.on("error", () => undefined);
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain" }); // chunked: no Content-Length to judge by
+      const chunk = Buffer.alloc(64 * 1024, "y");
+      let written = 0;
+      const pump = () => {
+        while (written < 5 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const { port } = server.address() as AddressInfo;
+    const client = createBrainysoftClient({ baseUrl: `http://127.0.0.1:${port}/bs-core`, auth: { kind: "token", token: TOKEN }, timeoutMs: 5000, maxBodyBytes: 256 * 1024 });
+    cleanups.push(() => client.close());
+    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body over 262144 bytes, not read" });
   });
 
   it("slow beyond the limit is transient, slow within it is created", async () => {

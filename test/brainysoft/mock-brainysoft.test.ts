@@ -8,7 +8,7 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 describe("mock Brainysoft server", () => {
   it("close() ends a hanging connection", async () => {
     const mock = await startMockBrainysoft();
-    mock.setFault("hang");
+    mock.setFault("hang-body");
     const res = await post(`${mock.baseUrl}/main/leads`, { firstName: "A", mobilePhone: "1" }, { bsauth: MOCK_DEFAULT_TOKEN });
     expect(res.statusCode).toBe(200);
     const body = res.body.text().catch((e: unknown) => e);

@@ -92,7 +92,8 @@ function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>
     case "queued":
       return "lead-queued";
     case "rejected":
-      return "lead-rejected";
+      // Maybe created (Brainysoft answered without naming the lead): saved and held for a specialist.
+      return outcome.lead.lastError === "unconfirmed" ? "lead-unconfirmed" : "lead-rejected";
   }
 }
 

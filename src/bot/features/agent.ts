@@ -74,7 +74,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
       case "field-error":
         return { tally: "refused", line: ctx.t("agent-crm-refused", { ...vars, field: outcome.field }) };
       case "rejected":
-        return { tally: "refused", line: ctx.t("agent-rejected", vars) };
+        return { tally: "refused", line: ctx.t(outcome.lead.lastError === "unconfirmed" ? "agent-unconfirmed" : "agent-rejected", vars) };
     }
   }
 
