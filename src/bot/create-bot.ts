@@ -27,7 +27,7 @@ import { helpFeature } from "./features/help.js";
 import { leadFeature } from "./features/lead.js";
 import { DEFAULT_RATE_LIMIT, rateLimitFeature, type RateLimitOptions } from "./features/rate-limit.js";
 import { createRoleDirectory, type Role } from "./roles.js";
-import { noteUpdate, updateNotes } from "./update-notes.js";
+import { loggedCommand, noteUpdate, updateNotes } from "./update-notes.js";
 
 export interface BotDeps {
   config: Config;
@@ -157,7 +157,7 @@ function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     const started = now();
     const kind = Object.keys(ctx.update).find((key) => key !== "update_id");
-    const command = ctx.message?.text?.startsWith("/") ? ctx.message.text.split(/[\s@]/)[0] : undefined;
+    const command = loggedCommand(ctx.message?.text);
     let outcome = "handled";
     try {
       await next();
