@@ -1,5 +1,5 @@
 import { sequentialize } from "@grammyjs/runner";
-import { conversations, type VersionedStateStorage } from "@grammyjs/conversations";
+import { conversations } from "@grammyjs/conversations";
 import type { I18n } from "@grammyjs/i18n";
 import { Bot, type Api, type Context, type MiddlewareFn } from "grammy";
 import type { Config } from "../config.js";
@@ -13,6 +13,7 @@ import { apiTransformers } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";
 import type { BotContext, InsideContext } from "./context.js";
 import { recordBotError } from "../admin/journal.js";
+import { boundedConversationStorage } from "./conversations/bounded-storage.js";
 import { adminExportFeature } from "./features/admin-export.js";
 import { adminCommandsRefused } from "./features/admin-guard.js";
 import { adminLogsFeature } from "./features/admin-logs.js";
@@ -26,7 +27,7 @@ import { helpFeature } from "./features/help.js";
 import { leadFeature } from "./features/lead.js";
 import { DEFAULT_RATE_LIMIT, rateLimitFeature, type RateLimitOptions } from "./features/rate-limit.js";
 import { createRoleDirectory, type Role } from "./roles.js";
-import { updateNotes } from "./update-notes.js";
+import { loggedCommand, noteUpdate, updateNotes } from "./update-notes.js";
 
 export interface BotDeps {
   config: Config;
@@ -41,8 +42,11 @@ export interface BotDeps {
   i18n?: I18n<InsideContext> | undefined;
 }
 
-/** Bump when the lead conversation's steps change: stored conversations of another version restart. */
-const CONVERSATION_VERSION = 1;
+/**
+ * Bump when the lead conversation's steps change: stored conversations of another version restart.
+ * 2: refused answers are skipped (not kept) and the conversation starts over after MAX_KEPT_ANSWERS.
+ */
+const CONVERSATION_VERSION = 2;
 
 export function createBot(deps: BotDeps): Bot<BotContext> {
   const { config, store, log } = deps;
@@ -90,12 +94,15 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   if (deps.metrics) bot.use(countUpdates(deps.metrics));
   bot.use(
     conversations<BotContext, InsideContext>({
-      storage: {
-        type: "key",
+      storage: boundedConversationStorage<BotContext>({
+        store: store.conversations,
         version: CONVERSATION_VERSION,
-        prefix: "conversation:",
-        adapter: store.conversations as VersionedStateStorage<string, never>,
-      },
+        onDropped: async (ctx, bytes) => {
+          log.warn({ chat: ctx.chatId, bytes }, "conversation state over its size limit: conversation ended");
+          noteUpdate(ctx, "conversation dropped");
+          await ctx.reply(ctx.t("conversation-dropped"), { reply_markup: { remove_keyboard: true } }).catch(() => undefined);
+        },
+      }),
       plugins: [insideApi, i18n],
     }),
   );
@@ -114,6 +121,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(agentFeature(deps));
   const leadCap = createLeadCap({
     leads: store.leads,
+    // The key-value table the conversations are kept in, under keys of its own.
+    answers: store.conversations,
     perDay: config.leadsPerUserPerDay,
     now,
     onReached: () => deps.metrics?.leads.inc({ outcome: "limit-reached" }),
@@ -148,7 +157,7 @@ function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     const started = now();
     const kind = Object.keys(ctx.update).find((key) => key !== "update_id");
-    const command = ctx.message?.text?.startsWith("/") ? ctx.message.text.split(/[\s@]/)[0] : undefined;
+    const command = loggedCommand(ctx.message?.text);
     let outcome = "handled";
     try {
       await next();

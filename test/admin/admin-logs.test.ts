@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MENU_COMMANDS, refreshCommandMenu } from "../../src/bot/command-menus.js";
 import { createTranslate } from "../../src/i18n.js";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, customerLead, plain, say, secondAdmin, WAIT } from "./helpers.js";
 
@@ -33,7 +34,8 @@ beforeAll(async () => {
   t = await startTestApp({ env: ADMIN_ENV });
   await customerLead(t, fridrich, "89776200777", "spring_promo");
   await customerLead(t, john, "+7 916 123-45-67");
-  expect(plain(await customerLead(t, anna, "8 977 620 07 77"))).toMatch(/уже зарегистрирована/);
+  // Fridrich's phone again, from Anna: a neutral thanks (she learns nothing about his lead), journalled as a duplicate.
+  expect(plain(await customerLead(t, anna, "8 977 620 07 77"))).toBe(textOf("lead-received-neutral", { phone: "+7 977 620-07-77" }));
   expect(plain(await say(t, agent, "Иван +7 903 123-45-67"))).toMatch(/^✅ Иван/);
   t.crm.setFault("reject400", { times: 1 });
   expect(plain(await customerLead(t, olga, "+7 926 555-44-33"))).toMatch(/не ваша ошибка/);

@@ -47,6 +47,11 @@ async function session(): Promise<void> {
   t.telegram.failNext("sendMessage", "network", 3);
   t.telegram.sendText(stranger, "мой номер 8 985 777 66 55, перезвоните");
   await t.telegram.nextMessage(stranger.id, WAIT);
+  // Commands the bot does not have: what follows the slash is whatever the person typed.
+  for (const typed of ["/+79776200777", "/Фридрих_Карлович", "/start@other_bot Евлампий"]) {
+    t.telegram.sendText(stranger, typed);
+    await t.telegram.nextMessage(stranger.id, WAIT);
+  }
 
   // Each command and the number of messages it answers with (/stats: the figures and the chart).
   const commands: Array<[string, number]> = [["/logs 50", 1], ["/logs errors", 1], ["/stats", 2], ["/pending", 1], ["/retry all", 1], ["/export 7 full", 1]];
@@ -85,13 +90,17 @@ describe("the log of a whole session", () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const updates = lines.filter((l) => l.msg === "update");
-    expect(updates.length).toBe(17);
+    expect(updates.length).toBe(20);
     for (const line of updates) {
       expect(line).toMatchObject({ update: expect.any(Number), role: expect.stringMatching(/^(admin|agent|customer)$/), ms: expect.any(Number) });
     }
     expect(updates).toContainEqual(expect.objectContaining({ chat: admin.id, role: "admin", command: "/stats", did: "stats", outcome: "handled" }));
     expect(updates).toContainEqual(expect.objectContaining({ chat: admin.id, command: "/export", did: expect.stringMatching(/^export 7d full \d+$/) }));
     expect(updates).toContainEqual(expect.objectContaining({ chat: stranger.id, role: "customer", outcome: "error" }));
+    // Only the bot's own command names; anything else after a slash is masked.
+    const commands = updates.map((line) => line.command).filter((command) => command !== undefined);
+    expect(new Set(commands)).toEqual(new Set(["/start", "/stats", "/logs", "/pending", "/retry", "/export", "unknown command"]));
+    expect(updates.filter((line) => line.chat === stranger.id).map((line) => line.command)).toEqual([undefined, "unknown command", "unknown command", "/start"]);
     const calls = lines.filter((l) => l.msg === "brainysoft call");
     expect(calls).toContainEqual(expect.objectContaining({ op: "createLead", outcome: "transient", status: 503, latencyMs: expect.any(Number), attempt: 1 }));
     expect(calls).toContainEqual(expect.objectContaining({ op: "createLead", outcome: "created", status: 200 }));

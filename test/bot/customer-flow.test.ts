@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, TEST_CRM_TOKEN, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 
 const fridrich: FakeUser = { id: 5001, first_name: "Фридрих", language_code: "ru" };
@@ -247,6 +248,24 @@ describe("a customer's lead, end to end", () => {
     expect((await say(fridrich, "89776200777")).plainText).toMatch(/принята/);
     const [stored] = await t.app.store.leads.listByState(["delivered"], 10);
     expect(stored?.consentAt).toBeTypeOf("number");
+  });
+
+  it("passes a tap on an old button on mid-conversation instead of taking it as an answer", async () => {
+    await start({ env: { PRIVACY_POLICY_URL: "https://lender.example/privacy" } });
+    await say(fridrich, "/start");
+    const oldConsent = await next(fridrich);
+    await say(fridrich, "/start");
+    const consent = await next(fridrich);
+    t.telegram.pressButton(fridrich, consent, "consent:yes");
+    await t.telegram.waitForMessage(fridrich.id, (m) => m.plainText === textOf("name-ask", { suggested: "yes" }));
+    await next(fridrich); // the consent message loses its button (an edit)
+    await next(fridrich);
+    // The first consent message still shows its button: a tap on it now is no answer to the name question.
+    t.telegram.pressButton(fridrich, oldConsent, "consent:yes");
+    await expect.poll(() => t.telegram.calls.filter((c) => c.method === "answerCallbackQuery").length).toBe(2);
+    expect(t.telegram.unread(fridrich.id)).toEqual([]);
+    expect((await say(fridrich, "Фридрих")).plainText).toMatch(patternOf("phone-ask"));
+    expect((await say(fridrich, "89776200777")).plainText).toMatch(patternOf("lead-created"));
   });
 
   it("speaks English to an English-speaking person and Russian by default", async () => {

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, privateText, SEES } from "./helpers.js";
 
@@ -95,10 +96,9 @@ describe("double taps and races", () => {
     const [winner, loser] = SEES.created.test(answers[0].plainText ?? "") ? answers : [answers[1], answers[0]];
     expect(winner.plainText).toMatch(SEES.created);
     expect(leadNumber(winner)).toBe(t.crm.created[0]?.id);
-    // Told it is already there: registered with its number, or still being registered.
-    expect(loser.plainText).toMatch(new RegExp(`${SEES.duplicate.source}|${SEES.duplicatePending.source}`));
-    // Only the chat the lead came from gets the number later, so the other is promised no message.
-    expect(loser.plainText).not.toMatch(/пришлю/);
+    // The other learns nothing about a lead that is not theirs: neither "already" nor a number, nor a
+    // promise of one (it goes to the chat the lead came from).
+    expect(loser.plainText).toBe(textOf("lead-received-neutral", { phone: "+7 977 620-07-77" }));
     const leads = await t.app.store.leads.listCreatedBetween(0, Date.now() + 1);
     expect(leads).toHaveLength(1);
     expect(leads[0]?.chatId).toBe(winner.chat_id);

@@ -55,7 +55,7 @@ describe("the lead cap", () => {
   it("turns a customer away at the limit within 24 hours; agents and admins never", async () => {
     let now = T0;
     let reachedCount = 0;
-    const cap = createLeadCap({ leads: store.leads, perDay: 2, now: () => now, onReached: () => reachedCount++ });
+    const cap = createLeadCap({ leads: store.leads, answers: store.conversations, perDay: 2, now: () => now, onReached: () => reachedCount++ });
     await insert(lead(1, "79776200011"), T0 - 23 * HOUR);
     expect(await cap.reached(1, "customer")).toBe(false);
     await insert(lead(1, "79776200012"), T0 - HOUR);
@@ -72,5 +72,34 @@ describe("the lead cap", () => {
       expect(await cap.reached(staff, "customer")).toBe(true);
       expect(await cap.reached(staff, role)).toBe(false);
     }
+  });
+});
+
+describe("answers about other people's leads", () => {
+  it("count like leads of the customer for 24 hours, survive a reopen, and never count for staff", async () => {
+    let now = T0;
+    const capOn = (s: Store) => createLeadCap({ leads: s.leads, answers: s.conversations, perDay: 3, now: () => now });
+    const cap = capOn(store);
+    await insert(lead(1, "79776200041"), T0 - HOUR);
+    await cap.countAnswer(1, "customer");
+    expect(await cap.reached(1, "customer")).toBe(false);
+    now = T0 + HOUR;
+    await cap.countAnswer(1, "customer");
+    expect(await cap.reached(1, "customer")).toBe(true);
+    // Another customer is not touched, and staff are never counted.
+    expect(await cap.reached(2, "customer")).toBe(false);
+    for (let i = 0; i < 5; i++) await cap.countAnswer(8, "agent");
+    expect(await cap.reached(8, "customer")).toBe(false);
+
+    // Kept in the database: the same after the store is opened again.
+    await store.close();
+    store = openSqliteStore({ dataDir: dir });
+    expect(await capOn(store).reached(1, "customer")).toBe(true);
+    // A day after the first answer it no longer counts (the lead and the second answer still do).
+    now = T0 + 24 * HOUR + 1;
+    expect(await capOn(store).reached(1, "customer")).toBe(false);
+    // What is kept stays a few numbers, however many answers.
+    for (let i = 0; i < 50; i++) await capOn(store).countAnswer(1, "customer");
+    expect(await store.conversations.read("lead-cap:1")).toHaveLength(3);
   });
 });

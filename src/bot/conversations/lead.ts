@@ -4,14 +4,23 @@ import type { Config } from "../../config.js";
 import { escapeHtml } from "../../html.js";
 import { pickLocale } from "../../i18n.js";
 import type { LeadCap } from "../../leads/daily-cap.js";
-import type { LeadOutbox, SubmitOutcome } from "../../leads/outbox.js";
+import type { LeadOutbox } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
 import { normalizePhone, type PhoneRules } from "../../phone.js";
+import type { NewLead } from "../../store/types.js";
 import type { BotContext, InsideContext } from "../context.js";
-import { duplicateMessage, leadVars } from "../lead-text.js";
+import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
 import type { Role } from "../roles.js";
 
 export const LEAD_CONVERSATION = "lead";
+
+/**
+ * Answers one conversation keeps after consent: a name and a phone, and one more each time Brainysoft
+ * refuses one of them. Every update replays all that is kept, so at this many the conversation starts
+ * over at the first question, with a notice, instead of growing (and slowing) without end. Answers it
+ * refuses (a sticker, a wrong number) are never kept: they are skipped once answered.
+ */
+export const MAX_KEPT_ANSWERS = 8;
 
 /** Arguments are stored with the conversation, so they are plain JSON. */
 export interface LeadConversationArgs {
@@ -40,66 +49,88 @@ export interface LeadConversationDeps {
 
 /**
  * The customer's path to a lead: consent (when configured), first name, phone, then the lead. The
- * function is replayed on every update, so everything that touches the outside world is inside
- * `conversation.external`.
+ * function is replayed from its start on every update, from a log of what it kept: everything that
+ * touches the outside world is inside `conversation.external`, refused answers are skipped (not kept),
+ * and buttons of other messages are passed on to the rest of the bot.
  */
 export function createLeadConversation(deps: LeadConversationDeps) {
   return async function lead(conversation: LeadConversation, ctx: InsideContext, args: LeadConversationArgs) {
     const consentAt = deps.config.privacyPolicyUrl ? await askConsent(conversation, ctx, deps.config.privacyPolicyUrl) : undefined;
-    let firstName = await askName(conversation, ctx, "name-ask");
-    let phone = args.phone ?? (await askPhone(conversation, ctx, firstName, "phone-ask", deps.config.phone));
+    // Where the conversation starts over: rewinding here forgets every answer kept since (not the consent).
+    const beginning = conversation.checkpoint();
+    let kept = 0;
+    const ask = async (question: () => Promise<string>): Promise<string> => {
+      if (kept === MAX_KEPT_ANSWERS) {
+        await ctx.reply(ctx.t("conversation-restarted"));
+        await conversation.rewind(beginning);
+      }
+      kept += 1;
+      return question();
+    };
+    const rules = deps.config.phone;
 
+    let firstName = await ask(() => nameAnswer(conversation, ctx, "name-ask"));
+    let phone = args.phone ?? (await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask", rules)));
     for (;;) {
       await ctx.replyWithChatAction("typing").catch(() => undefined);
-      const from = ctx.from;
-      const chatId = ctx.chat?.id;
-      if (!from || chatId === undefined) return;
-      const cap = deps.leadCap;
-      const role = args.role ?? "customer";
-      if (cap && (await turnedAwayAtCap(ctx, () => conversation.external(() => cap.reached(from.id, role))))) return;
-      const outcome: SubmitOutcome = await conversation.external(() =>
-        deps.leads.submit({
-          chatId,
-          userId: from.id,
-          firstName,
-          phone,
-          source: args.source,
-          actor: "customer",
-          consentAt,
-          locale: pickLocale(from.language_code, deps.config.defaultLocale),
-        }),
-      );
-      if (outcome.kind === "field-error" && outcome.field === "firstName") {
-        firstName = await askName(conversation, ctx, "name-ask-again");
-      } else if (outcome.kind === "field-error") {
-        phone = await askPhone(conversation, ctx, firstName, "phone-ask-again", deps.config.phone);
-      } else {
-        await ctx.reply(ctx.t(outcomeMessage(outcome, chatId), leadVars(outcome.lead)), {
-          reply_markup: removeKeyboard,
-        });
+      const lead = leadOf(ctx, { firstName, phone, source: args.source, consentAt }, deps.config.defaultLocale);
+      if (!lead) return;
+      const answer = await conversation.external(() => handIn(deps, lead, args.role ?? "customer"));
+      if (answer.kind === "tell") {
+        await ctx.reply(ctx.t(answer.key, answer.vars), { reply_markup: removeKeyboard });
         return;
       }
+      if (answer.field === "firstName") firstName = await ask(() => nameAnswer(conversation, ctx, "name-ask-again"));
+      else phone = await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask-again", rules));
     }
   };
 }
 
-function outcomeMessage(outcome: Exclude<SubmitOutcome, { kind: "field-error" }>, chatId: number): string {
+/**
+ * What the conversation keeps of a submit: the message to send, or the field Brainysoft refused. Plain
+ * and small, as it is stored with the conversation (the lead record is not).
+ */
+type HandInAnswer =
+  | { kind: "tell"; key: string; vars: { number: string; phone: string } }
+  | { kind: "ask-again"; field: "firstName" | "mobilePhone" };
+
+async function handIn(deps: LeadConversationDeps, lead: NewLead, role: Role): Promise<HandInAnswer> {
+  const tell = (key: string, vars = { number: "", phone: "" }): HandInAnswer => ({ kind: "tell", key, vars });
+  if (await deps.leadCap?.reached(lead.userId, role)) return tell("lead-limit-reached");
+  const outcome = await deps.leads.submit(lead);
   switch (outcome.kind) {
     case "created":
-      return "lead-created";
-    case "duplicate":
-      return duplicateMessage(outcome.lead, chatId);
+      return tell("lead-created", leadVars(outcome.lead));
     case "queued":
-      return "lead-queued";
+      return tell("lead-queued", leadVars(outcome.lead));
     case "rejected":
       // Maybe created (Brainysoft answered without naming the lead): saved and held for a specialist.
-      return outcome.lead.lastError === "unconfirmed" ? "lead-unconfirmed" : "lead-rejected";
+      return tell(outcome.lead.lastError === "unconfirmed" ? "lead-unconfirmed" : "lead-rejected", leadVars(outcome.lead));
+    case "field-error":
+      return { kind: "ask-again", field: outcome.field };
+    case "duplicate": {
+      if (isOwnLead(outcome.lead, lead.userId)) return tell(duplicateMessage(outcome.lead, lead.userId), leadVars(outcome.lead));
+      // Someone else's lead: the neutral answer, without its number even as a variable; it costs a lead of the cap.
+      await deps.leadCap?.countAnswer(lead.userId, role);
+      return tell(duplicateMessage(outcome.lead, lead.userId), { number: "", phone: leadVars(outcome.lead).phone });
+    }
   }
 }
 
+function leadOf(
+  ctx: InsideContext,
+  answers: Pick<NewLead, "firstName" | "phone" | "source" | "consentAt">,
+  defaultLocale: LeadConversationDeps["config"]["defaultLocale"],
+): NewLead | undefined {
+  const from = ctx.from;
+  const chatId = ctx.chat?.id;
+  if (!from || chatId === undefined) return undefined;
+  return { ...answers, chatId, userId: from.id, actor: "customer", locale: pickLocale(from.language_code, defaultLocale) };
+}
+
 /**
- * LEADS_PER_USER_PER_DAY: tells the person when `reached` says they are at it, and returns true. Checked
- * by the entry points before any question and by the conversation again right before the submit.
+ * LEADS_PER_USER_PER_DAY at the entry points: tells the person when `reached` says they are at it, and
+ * returns true, before any question. The conversation checks again right before its submit.
  */
 export async function turnedAwayAtCap(ctx: InsideContext, reached: () => Promise<boolean>): Promise<boolean> {
   if (!(await reached())) return false;
@@ -107,74 +138,72 @@ export async function turnedAwayAtCap(ctx: InsideContext, reached: () => Promise
   return true;
 }
 
+/** A tap on a button of another message (an old one): not an answer, so the rest of the bot gets it. */
+const isOtherButton = (ctx: InsideContext) => ctx.callbackQuery !== undefined && ctx.callbackQuery.data !== CONSENT_DATA;
+
 async function askConsent(conversation: LeadConversation, ctx: InsideContext, url: string): Promise<number> {
   const keyboard = new InlineKeyboard().text(ctx.t("consent-accept"), CONSENT_DATA);
   await ctx.reply(ctx.t("consent-ask", { url: escapeHtml(url) }), { reply_markup: keyboard });
-  for (;;) {
-    const answer = await conversation.wait();
-    if (answer.callbackQuery?.data === CONSENT_DATA) {
-      await answer.answerCallbackQuery({ text: answer.t("consent-accepted") }).catch(() => undefined);
-      await answer.editMessageReplyMarkup().catch(() => undefined);
-      return conversation.now();
-    }
-    await dismissButton(answer);
-    await answer.reply(answer.t("consent-required"));
-  }
+  const answer = await conversation
+    .waitUnless(isOtherButton, { next: true })
+    .andForCallbackQuery(CONSENT_DATA, { otherwise: (other) => other.reply(other.t("consent-required")) });
+  await answer.answerCallbackQuery({ text: answer.t("consent-accepted") }).catch(() => undefined);
+  await answer.editMessageReplyMarkup().catch(() => undefined);
+  return conversation.now();
 }
 
-async function askName(conversation: LeadConversation, ctx: InsideContext, question: "name-ask" | "name-ask-again"): Promise<string> {
+type NameQuestion = "name-ask" | "name-ask-again";
+type PhoneQuestion = "phone-ask" | "phone-ask-again";
+/** An answer taken, or refused with what to tell the person. */
+type Checked = { ok: true; value: string } | { ok: false; error: string };
+const take = (value: string): Checked => ({ ok: true, value });
+const refuse = (reply: string): Checked => ({ ok: false, error: reply });
+
+/**
+ * Asks `question`, then waits for an answer `check` takes. A refused answer is answered and skipped, so
+ * the conversation keeps nothing of it.
+ */
+async function askUntil(
+  conversation: LeadConversation,
+  ctx: InsideContext,
+  question: { text: string; reply_markup: Keyboard | typeof removeKeyboard },
+  check: (answer: InsideContext) => Checked,
+): Promise<string> {
+  const { text, reply_markup } = question;
+  await ctx.reply(text, { reply_markup });
+  return conversation.form.build({
+    validate: async (answer) => {
+      // A tap on a button of an old message is no answer: the rest of the bot gets it (and stops its spinner).
+      if (answer.callbackQuery) await conversation.skip({ next: true });
+      return check(answer);
+    },
+    otherwise: (answer, reply) => answer.reply(reply, { reply_markup }),
+  });
+}
+
+function nameAnswer(conversation: LeadConversation, ctx: InsideContext, key: NameQuestion): Promise<string> {
   // The Telegram first name is offered as a one-tap answer only when it would itself be accepted.
   const suggestion = normalizeFirstName(ctx.from?.first_name ?? "");
   const reply_markup = suggestion.ok ? new Keyboard().text(suggestion.name).resized().oneTime() : removeKeyboard;
-  const text = ctx.t(question, { suggested: suggestion.ok ? "yes" : "no" });
-  await ctx.reply(text, { reply_markup });
-  for (;;) {
-    const answer = await conversation.wait();
-    await dismissButton(answer);
+  const text = ctx.t(key, { suggested: suggestion.ok ? "yes" : "no" });
+  return askUntil(conversation, ctx, { text, reply_markup }, (answer) => {
     const typed = answer.message?.text;
-    if (typed === undefined) {
-      await answer.reply(`${answer.t("input-not-understood")} ${text}`, { reply_markup });
-      continue;
-    }
+    if (typed === undefined) return refuse(`${answer.t("input-not-understood")} ${text}`);
     const name = normalizeFirstName(typed);
-    if (name.ok) return name.name;
-    await answer.reply(answer.t("name-refused", { reason: name.reason }), { reply_markup });
-  }
+    return name.ok ? take(name.name) : refuse(answer.t("name-refused", { reason: name.reason }));
+  });
 }
 
-async function askPhone(
-  conversation: LeadConversation,
-  ctx: InsideContext,
-  firstName: string,
-  question: "phone-ask" | "phone-ask-again",
-  rules: PhoneRules,
-): Promise<string> {
+function phoneAnswer(conversation: LeadConversation, ctx: InsideContext, firstName: string, key: PhoneQuestion, rules: PhoneRules): Promise<string> {
   const reply_markup = new Keyboard().requestContact(ctx.t("phone-button")).resized().oneTime();
-  const text = ctx.t(question, { name: escapeHtml(firstName) });
-  await ctx.reply(text, { reply_markup });
-  for (;;) {
-    const answer = await conversation.wait();
-    await dismissButton(answer);
+  const text = ctx.t(key, { name: escapeHtml(firstName) });
+  return askUntil(conversation, ctx, { text, reply_markup }, (answer) => {
     const contact = answer.message?.contact;
     const typed = answer.message?.text;
-    if (contact && contact.user_id !== answer.from?.id) {
-      // Telegram fills user_id itself, so a mismatch (or none) means someone else's card.
-      await answer.reply(answer.t("phone-foreign-contact"), { reply_markup });
-      continue;
-    }
-    if (!contact && (typed === undefined || typed.startsWith("/"))) {
-      await answer.reply(`${answer.t("input-not-understood")} ${text}`, { reply_markup });
-      continue;
-    }
-    const phone = contact
-      ? normalizePhone(contact.phone_number, "own-contact", rules)
-      : normalizePhone(typed ?? "", "typed", rules);
-    if (phone.ok) return phone.digits;
-    await answer.reply(answer.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }), { reply_markup });
-  }
-}
-
-/** A stale button tapped mid-conversation must stop spinning; the answer itself is not essential. */
-async function dismissButton(ctx: InsideContext): Promise<void> {
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    // Telegram fills user_id itself, so a mismatch (or none) means someone else's card.
+    if (contact && contact.user_id !== answer.from?.id) return refuse(answer.t("phone-foreign-contact"));
+    if (!contact && (typed === undefined || typed.startsWith("/"))) return refuse(`${answer.t("input-not-understood")} ${text}`);
+    const phone = contact ? normalizePhone(contact.phone_number, "own-contact", rules) : normalizePhone(typed ?? "", "typed", rules);
+    return phone.ok ? take(phone.digits) : refuse(answer.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }));
+  });
 }

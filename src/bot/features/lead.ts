@@ -2,7 +2,7 @@ import { createConversation } from "@grammyjs/conversations";
 import { Composer } from "grammy";
 import { normalizePhone } from "../../phone.js";
 import type { BotContext } from "../context.js";
-import { duplicateMessage, leadVars } from "../lead-text.js";
+import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
 import type { LeadRecord } from "../../store/types.js";
 import {
   createLeadConversation,
@@ -57,9 +57,11 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
       return;
     }
     // A second tap on "share my number" after the lead was made: answer it, don't ask for a name again.
+    // Only to the account that made it: for anyone else this is a new contact like any other, answered
+    // neutrally once the conversation hands it in (lead-text.ts), so that this step reveals nothing.
     const recent = await deps.recentLead?.(phone.digits);
-    if (recent) {
-      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.chat.id), leadVars(recent)), {
+    if (recent && isOwnLead(recent, ctx.from.id)) {
+      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.from.id), leadVars(recent)), {
         reply_markup: { remove_keyboard: true },
       });
       return;
