@@ -136,7 +136,7 @@ describe(`${HOSTILE_UPDATES} hostile updates from ${HOSTILE_USERS} users`, () =>
   // The first (the warm-up's) is the phone the storm's first user types as if it were theirs.
   const customerPhones = [VICTIM_PHONE, "79776200902", "79776200903", "79776200904"];
   /** Each run of the customer's three steps, in ms per step. */
-  const timings = { alone: [] as number[][], inStorm: [] as number[], stormMs: 0 };
+  const timings: { alone: number[][]; inStorm: number[]; stormMs: number } = { alone: [], inStorm: [], stormMs: 0 };
   const aloneMs = () => sum(timings.alone.map(sum)) / timings.alone.length;
   let sentSoFar = 0;
   /** Resolves when the storm has sent this share of its updates: the moment the customer steps in. */
