@@ -125,7 +125,8 @@ export interface FakeTelegram {
   /** Presses an inline button the message currently shows; throws if it shows no button with that data. */
   pressButton(user: FakeUser, message: Pick<SentMessage, "chat_id" | "message_id">, callbackData: string): number;
   /** Queues an update as given; assigns update_id if missing. An explicit update_id the bot already
-   * confirmed is still delivered once, so repeated updates can be tested in polling mode too. */
+   * confirmed is still delivered once, so repeated updates can be tested in polling mode too. A
+   * callback query's id may then be answered once, as one Telegram made (its data may be forged). */
   injectRaw(update: Record<string, unknown>): number;
 
   sent(chatId: number): SentMessage[];
@@ -599,6 +600,9 @@ class FakeTelegramServer implements FakeTelegram {
       updateId = this.nextUpdateId++;
     }
     const update = { ...raw, update_id: updateId } as Update;
+    // Telegram makes the id of every callback query it delivers, forged data or not: the bot may answer it once.
+    const query = update.callback_query;
+    if (query && typeof query.id === "string") this.openCallbackQueries.add(query.id);
     this.queue.push({ update, delivered: false, replay, attempts: 0 });
     this.scheduleFlush();
     return updateId;

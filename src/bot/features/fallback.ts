@@ -6,9 +6,14 @@ export function fallbackFeature(): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   feature.chatType("private").on("message", (ctx) => ctx.reply(ctx.t("fallback-pointer")));
   feature.chatType(["group", "supergroup"]).on("message", async (ctx) => {
-    // Only answer when addressed, or the bot would talk over every message in the group.
+    // Only answer when addressed, or the bot would talk over every message in the group: a command Telegram
+    // marked as one and not meant for another bot ("/start@other_bot"), or the bot's @name in any case.
     const text = ctx.message.text ?? "";
-    if (text.startsWith("/") || text.includes(`@${ctx.me.username}`)) await ctx.reply(ctx.t("group-pointer"));
+    const me = ctx.me.username.toLowerCase();
+    const command = ctx.message.entities?.find((e) => e.type === "bot_command" && e.offset === 0);
+    const target = command && text.slice(0, command.length).split("@")[1]?.toLowerCase();
+    const addressed = (command !== undefined && (target === undefined || target === me)) || text.toLowerCase().includes(`@${me}`);
+    if (addressed) await ctx.reply(ctx.t("group-pointer"));
   });
   feature.on("callback_query", (ctx) => ctx.answerCallbackQuery());
   return feature;
