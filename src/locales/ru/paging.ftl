@@ -8,3 +8,6 @@ stats-sources-more = ещё { $count }
 stats-all-sources = 📋 Все источники
 sources-header = 📋 <b>Источники за 7 дней</b>: { $sources }, заявок: { $leads }
 sources-empty = 📋 За 7 дней заявок не было.
+
+# /export пишет не больше стольких строк (и не больше 50 МБ Telegram); подпись тогда говорит, где файл кончается.
+export-capped = ⚠️ В один файл вошли только первые { $rows } заявок: до { $until }. /export за меньшее число дней даст более новые.
