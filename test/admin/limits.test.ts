@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startOfDay } from "../../src/admin/format.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -126,5 +127,21 @@ describe("admin answers within Telegram's limits", () => {
     const back = await press(app, secondAdmin, page, ru("paging-previous", { page: 4 }));
     expect(plain(back).split("\n\n")[1]).toBe(ru("paging-position", { page: 4, pages: 5 }));
     expectNoRefusedCall(app);
+  });
+
+  it("issue 12.5: /agents with four hundred agents added in the chat names the first hundred and counts the rest", async () => {
+    const app = await appWith([]);
+    await app.close();
+    t = undefined;
+    const store = openSqliteStore({ dataDir: app.dataDir });
+    const ids = Array.from({ length: 400 }, (_, i) => 5_000_000_000 + i);
+    for (const id of ids) await store.roles.addAgent(id, admin.id, Date.now());
+    await store.close();
+    t = await startTestApp({ dataDir: app.dataDir, env: ADMIN_ENV });
+
+    const text = plain(await say(t, admin, "/agents"));
+    expectNoRefusedCall(t);
+    expect(text.length).toBeLessThanOrEqual(TEXT_LIMIT);
+    expect(text).toContain(`${ids.slice(0, 100).join(", ")}, ${en("list-more", { count: 300 })}`);
   });
 });

@@ -17,3 +17,6 @@ sources-empty = 📋 No leads in the last 7 days.
 
 # /export writes at most so many rows (and stays under Telegram's 50 MB); the caption then says where the file stops.
 export-capped = ⚠️ Only the first { $rows } leads fit in one file: up to { $until }. /export with fewer days gives the newer ones.
+
+# The end of a list cut short (/agents names the first hundred of each kind).
+list-more = …and { $count } more
