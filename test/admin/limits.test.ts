@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startOfDay } from "../../src/admin/format.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { NewLeadEvent } from "../../src/store/types.js";
 import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -143,5 +144,26 @@ describe("admin answers within Telegram's limits", () => {
     expectNoRefusedCall(t);
     expect(text.length).toBeLessThanOrEqual(TEXT_LIMIT);
     expect(text).toContain(`${ids.slice(0, 100).join(", ")}, ${en("list-more", { count: 300 })}`);
+  });
+
+  it("/logs with 64-character deep links and long error details keeps each page of ten inside the limit", async () => {
+    const now = Date.now();
+    const events: NewLeadEvent[] = Array.from({ length: 20 }, (_, i) => ({
+      at: now - i * 1000,
+      kind: "crm-error",
+      actor: "customer",
+      source: longSource(i),
+      maskedPhone: "+7 916 ***-**-01",
+      leadId: 100_000 + i,
+      detail: `transient: HTTP 503 <html>${"&lt;error&gt; ".repeat(60)}</html>`,
+    }));
+    dir = mkdtempSync(join(tmpdir(), "admin-limits-"));
+    await seedStore(dir, [], events);
+    t = await startTestApp({ dataDir: dir, env: ADMIN_ENV });
+    const first = await say(t, admin, "/logs 20 errors");
+    const second = await press(t, admin, first, en("logs-older"));
+    for (const page of [first, second]) expect(plain(page).length).toBeLessThanOrEqual(TEXT_LIMIT);
+    expect(plain(second)).toContain(longSource(19));
+    expectNoRefusedCall(t);
   });
 });
