@@ -81,7 +81,9 @@ export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">
           ? t("stats-queue", { pending, failed })
           : t("stats-queue-oldest", { pending, failed, oldest: formatDuration(at - oldestPendingAt, t) });
       const text = [formatPeriod(t("stats-today"), stats.today, t), formatPeriod(t("stats-week"), stats.week, t), queue].join("\n\n");
-      const more = stats.week.bySource.length > SOURCES_SHOWN;
+      // The full list is worth a button when /stats left a source out or cut its name short.
+      const week = stats.week.bySource;
+      const more = week.length > SOURCES_SHOWN || week.some(({ source }) => sourceLabel(source, t).length > LABEL_LENGTH);
       await ctx.reply(text, more ? { reply_markup: new InlineKeyboard().text(t("stats-all-sources"), "sources") } : {});
       const chart = renderLeadsChart(stats.perDay);
       await ctx.replyWithPhoto(new InputFile(chart, "leads-per-day.png"), { caption: t("stats-chart-caption") });
