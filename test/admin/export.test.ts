@@ -120,6 +120,7 @@ describe("/export", () => {
     const now = Date.now();
     await addLeads(250, now - DAY, 1);
     const whole: Pick<Store, "leads" | "events"> = {
+      // The real store, with reads that ignore the page.
       leads: Object.assign(Object.create(store.leads) as Store["leads"], {
         listCreatedBetween: (from: number, to: number) => store.leads.listCreatedBetween(from, to),
       }),

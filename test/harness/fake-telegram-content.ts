@@ -26,6 +26,7 @@ export interface FormattedText {
 
 /** Applies parse_mode like Telegram; returns what the user sees. */
 export function formatText(raw: string, parseMode: string | undefined, entities: unknown): FormattedText {
+  // Entities given by the bot are kept as given: the fake does not check them.
   if (!parseMode) return Array.isArray(entities) ? { plain: raw, entities: entities as MessageEntity[] } : { plain: raw };
   switch (parseMode.toLowerCase()) {
     case "html":
@@ -76,13 +77,13 @@ export function checkCallbackAnswer(p: Params): void {
 export function checkReplyMarkup(markup: unknown): void {
   if (markup === undefined || markup === null) return;
   if (typeof markup !== "object") throw bad("can't parse reply keyboard markup JSON object");
-  const rows = (markup as { inline_keyboard?: unknown }).inline_keyboard;
+  const rows = (markup as { inline_keyboard?: unknown }).inline_keyboard; // an object, checked above
   if (rows === undefined) return;
   if (!Array.isArray(rows) || !rows.every(Array.isArray)) throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
   for (const row of rows as unknown[][]) {
     for (const button of row) {
       if (!button || typeof button !== "object") throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
-      const b = button as Record<string, unknown>;
+      const b = button as Record<string, unknown>; // an object, checked above
       if (typeof b.text !== "string") throw bad("can't parse inline keyboard button: Field \"text\" must be of type String");
       if (!INLINE_BUTTON_ACTIONS.some((k) => k in b)) throw bad("text buttons are unallowed in the inline keyboard");
       // Telegram allows 1-64 bytes of callback data; longer data is a classic bug that only shows in production.

@@ -72,6 +72,7 @@ export class UserUpdates {
       throw new Error(`pressButton: chat ${message.chat_id} shows no bot message ${message.message_id}`);
     }
     // Only buttons the message shows now can be pressed (an edit without reply_markup removes them).
+    // The fake stored the keyboard the bot sent; only text and callback_data matter here.
     const rows = (stored.message.reply_markup?.inline_keyboard ?? []) as { text: string; callback_data?: string }[][];
     const shown = rows.flat().filter((b) => b.callback_data !== undefined);
     if (!shown.some((b) => b.callback_data === callbackData)) {
@@ -106,7 +107,7 @@ export class UserUpdates {
       date: unixNow(),
       ...(opts.forwardFrom ? { forward_origin: { type: "user" as const, date: unixNow() - 60, sender_user: toUser(opts.forwardFrom) } } : {}),
       ...content,
-    } as Message;
+    } as Message; // the content given is the kind of message this is
     state.messages.set(message.message_id, { fromBot: false, message, deleted: false });
     return message;
   }
