@@ -127,8 +127,14 @@ export function postgresLeadStore(db: PgDb): LeadStore {
           ORDER BY id LIMIT $4`,
         [from, to, afterId, limit],
       ),
-    listCreatedBetween: (from, to) =>
-      list(`SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [from, to]),
+    listCreatedBetween: (from, to, page) =>
+      page
+        ? list(
+            `SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 AND (created_at, id) > ($3, $4)
+              ORDER BY created_at, id LIMIT $5`,
+            [from, to, page.after?.createdAt ?? from - 1, page.after?.id ?? 0, page.limit],
+          )
+        : list(`SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [from, to]),
     countByUserSince: async (userId, since) => {
       const [row] = await db.rows<{ n: number }>(
         `SELECT count(*) AS n FROM leads
