@@ -70,9 +70,9 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
      RETURNING *`,
   );
   const byId = db.prepare<[number], LeadRow>(`SELECT * FROM leads WHERE id = ?`);
-  const due = db.prepare<[number, number], LeadRow>(
-    `SELECT * FROM leads WHERE state = 'pending' AND next_attempt_at <= ?
-      ORDER BY created_at, id LIMIT ?`,
+  const due = db.prepare<{ now: number; far: number; limit: number }, LeadRow>(
+    `SELECT * FROM leads WHERE state = 'pending' AND (next_attempt_at <= @now OR next_attempt_at > @far)
+      ORDER BY created_at, id LIMIT @limit`,
   );
   const inStates = db.prepare<[string, number], LeadRow>(
     `SELECT * FROM leads WHERE state IN (SELECT value FROM json_each(?))
@@ -151,7 +151,8 @@ export function sqliteLeadStore(db: Database.Database): LeadStore {
       const row = byId.get(id);
       return row ? toRecord(row) : undefined;
     },
-    duePending: async (now, limit) => due.all(now, limit).map(toRecord),
+    duePending: async (now, limit, horizonMs) =>
+      due.all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit }).map(toRecord),
     listByState: async (states, limit) =>
       states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord),
     markDelivered: async (id, brainysoftId, now) => {
