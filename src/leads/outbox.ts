@@ -4,6 +4,7 @@ import { maskPhone } from "../phone.js";
 import { within } from "../runtime/within.js";
 import type { DeliveryErrorClass, LeadRecord, LeadStore, NewLead, Store } from "../store/types.js";
 import type { WriteHealth } from "../store/write-health.js";
+import { createHeldResults, type OwedWrite } from "./held-results.js";
 import { createLimiter } from "./limiter.js";
 
 /** What the person who handed a lead in is told right away. */
@@ -91,18 +92,6 @@ export interface OutboxOptions {
 /** The writes that record an attempt's result. */
 type ResultWrites = Pick<LeadStore, "markDelivered" | "markFinal" | "markRetry">;
 
-/** A write the store refused, kept to be made again; `what` names it in logs. */
-interface OwedWrite {
-  what: string;
-  write: () => Promise<void>;
-}
-
-/** A lead whose result the store has not taken yet, what the bot answered for it, and the writes still to make, in order. */
-interface Unrecorded {
-  outcome: SubmitOutcome;
-  writes: OwedWrite[];
-}
-
 const FIELD_ERRORS = { firstName: "field-firstName", mobilePhone: "field-mobilePhone" } as const;
 
 export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
@@ -113,8 +102,6 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const answerWithinMs = options.answerWithinMs ?? 20_000;
   const baseDelayMs = options.baseDelayMs ?? 2_000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
-  const writeRetryBaseMs = options.writeRetryBaseMs ?? 1_000;
-  const writeRetryMaxMs = options.writeRetryMaxMs ?? 30_000;
   const limit = createLimiter(options.concurrency);
   // Retry times are stored as Unix ms (they must survive a restart) but read off a monotonic clock
   // started at the wall-clock time of this process's start: a clock set forward would otherwise send
@@ -122,14 +109,13 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const startedWall = now();
   const startedMono = clock();
   const scheduleNow = () => Math.round(startedWall + (clock() - startedMono));
-  /**
-   * Results Brainysoft gave that the store refused (a full disk): the lead may exist in Brainysoft
-   * already, so it is never sent again while it is here, and the writes are retried with backoff.
-   * Only memory holds them: a process that dies first sends such a lead once more after its restart.
-   */
-  const unrecorded = new Map<number, Unrecorded>();
-  let writeRetry: { timer: NodeJS.Timeout | undefined; delayMs: number } = { timer: undefined, delayMs: writeRetryBaseMs };
-  let flushing: Promise<boolean> | undefined;
+  /** Results the store refused: such a lead is never sent again until they are written. */
+  const held = createHeldResults({
+    log,
+    baseMs: options.writeRetryBaseMs ?? 1_000,
+    maxMs: options.writeRetryMaxMs ?? 30_000,
+    onCount: (count) => options.writeHealth?.owed(count),
+  });
   /** Leads with an attempt in flight: never two attempts for one lead at once. */
   const inFlight = new Map<number, Promise<SubmitOutcome>>();
   /**
@@ -180,11 +166,11 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     } catch (error) {
       // Not a refused write (those are owed, never thrown) but something unforeseen: still, never send again blind.
       log.error({ err: error, lead: lead.id, result: result.kind }, "could not record a delivery result");
-      const held: SubmitOutcome = { kind: "queued", lead };
-      owe(held, [{ what: "record", write: async () => void (await tell((await recordResult(lead, result, store.leads)).lead)) }]);
-      return held;
+      const unknown: SubmitOutcome = { kind: "queued", lead };
+      held.hold(unknown, [{ what: "record", write: async () => void (await tell((await recordResult(lead, result, store.leads)).lead)) }]);
+      return unknown;
     }
-    if (writes.owed.length > 0) owe(outcome, writes.owed);
+    if (writes.owed.length > 0) held.hold(outcome, writes.owed);
     return outcome;
   }
 
@@ -243,55 +229,13 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     return { kind: "queued", lead: { ...lead, attempts: lead.attempts + 1, lastError: error, nextAttemptAt: next } };
   }
 
-  /** Keeps writes the store refused for a lead, after any already kept for it, and retries them soon. */
-  function owe(outcome: SubmitOutcome, writes: OwedWrite[]): void {
-    const held = unrecorded.get(outcome.lead.id);
-    if (held) held.writes.push(...writes);
-    else unrecorded.set(outcome.lead.id, { outcome, writes: [...writes] });
-    options.writeHealth?.owed(unrecorded.size);
-    scheduleWriteRetry();
-  }
-
-  function scheduleWriteRetry(): void {
-    if (stopped || writeRetry.timer || unrecorded.size === 0) return;
-    writeRetry.timer = setTimeout(() => {
-      writeRetry.timer = undefined;
-      void writeOwed().then((done) => {
-        writeRetry.delayMs = done ? writeRetryBaseMs : Math.min(writeRetryMaxMs, writeRetry.delayMs * 2);
-        scheduleWriteRetry();
-      });
-    }, writeRetry.delayMs);
-  }
-
-  /** Makes the owed writes, lead by lead, each lead's in order; stops at the first the store still refuses. */
-  function writeOwed(): Promise<boolean> {
-    flushing ??= (async () => {
-      for (const [id, held] of unrecorded) {
-        for (let next = held.writes[0]; next; next = held.writes[0]) {
-          try {
-            await next.write();
-          } catch (error) {
-            log.warn({ err: error, lead: id, write: next.what, owed: unrecorded.size }, "the store still refuses a delivery result");
-            return false;
-          }
-          held.writes.shift();
-        }
-        unrecorded.delete(id);
-        log.info({ lead: id }, "a delivery result held in memory is stored now");
-        options.writeHealth?.owed(unrecorded.size);
-      }
-      return true;
-    })().finally(() => (flushing = undefined));
-    return flushing;
-  }
-
   /** One attempt per lead at a time; the result is told to whoever is no longer waiting for it. */
   function run(lead: LeadRecord): Promise<SubmitOutcome> {
     const running = inFlight.get(lead.id);
     if (running) return running;
     // Its last result is not stored yet: Brainysoft may have the lead, so it is not sent again.
-    const held = unrecorded.get(lead.id);
-    if (held) return Promise.resolve(held.outcome);
+    const heldOutcome = held.get(lead.id);
+    if (heldOutcome) return Promise.resolve(heldOutcome);
     const promise = attempt(lead)
       .then(async (outcome) => {
         if (!awaited.delete(lead.id)) await tell(outcome.lead);
@@ -325,12 +269,12 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     const id = outcome.lead.id;
     const write = () => store.leads.markNotified(id);
     // After a result still held: the order of a lead's writes is kept.
-    if (unrecorded.has(id)) return owe(outcome, [{ what: "markNotified", write }]);
+    if (held.get(id)) return held.hold(outcome, [{ what: "markNotified", write }]);
     try {
       await write();
     } catch (error) {
       log.error({ err: error, lead: id }, "could not mark a lead as told; it is kept and written again");
-      owe(outcome, [{ what: "markNotified", write }]);
+      held.hold(outcome, [{ what: "markNotified", write }]);
     }
   }
 
@@ -377,16 +321,16 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
 
   async function submit(newLead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome> {
     // Results held in memory first: a refusal not yet stored would make the corrected lead look like a duplicate.
-    if (unrecorded.size > 0) await writeOwed();
+    if (held.size > 0) await held.writeOwed();
     const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
     if (inserted.duplicate) {
-      const held = unrecorded.get(inserted.lead.id);
-      if (held && (held.outcome.lead.state === "rejected" || held.outcome.lead.state === "failed")) {
+      const known = held.get(inserted.lead.id)?.lead;
+      if (known?.state === "rejected" || known?.state === "failed") {
         // It matched only because its refusal is not stored: no honest answer but "try again later".
         throw new Error(`lead ${inserted.lead.id} was refused, but the store has not taken that yet`);
       }
       // What the bot knows of it, also what the store has not taken yet (its number).
-      const lead = held?.outcome.lead ?? inserted.lead;
+      const lead = known ?? inserted.lead;
       await observe("duplicate", lead.id, () => listener.duplicate?.(lead, newLead));
       return { kind: "duplicate", lead };
     }
@@ -409,7 +353,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       // Twice the longest retry delay: anything scheduled further ahead was scheduled by a clock since set back.
       const due = await store.leads.duePending(scheduleNow(), 200, 2 * maxDelayMs);
       // A lead whose last result is held in memory waits for that write, never goes again meanwhile.
-      const fresh = due.filter((lead) => !inFlight.has(lead.id) && !unrecorded.has(lead.id));
+      const fresh = due.filter((lead) => !inFlight.has(lead.id) && !held.get(lead.id));
       await Promise.all(fresh.map(run));
       return fresh.length;
     })().finally(() => (sweeping = undefined));
@@ -436,7 +380,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     retryNow,
     start() {
       stopped = false;
-      scheduleWriteRetry();
+      held.start();
       telling = tellUntold(now())
         .then((told) => {
           if (told > 0) log.info({ told }, "told outcomes left untold before the start");
@@ -460,19 +404,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      if (writeRetry.timer) clearTimeout(writeRetry.timer);
-      writeRetry = { timer: undefined, delayMs: writeRetryBaseMs };
       await Promise.allSettled([...inFlight.values(), telling]);
-      // A last try; what is still refused is lost with this process, so the log says what it was.
-      if (unrecorded.size > 0 && !(await writeOwed())) {
-        for (const [id, held] of unrecorded) {
-          const brainysoftId = held.outcome.kind === "created" ? held.outcome.brainysoftId : undefined;
-          log.error(
-            { lead: id, outcome: held.outcome.kind, brainysoftId, writes: held.writes.map((w) => w.what) },
-            "stopping with a delivery result the store refused: a lead still pending is sent again after the restart",
-          );
-        }
-      }
+      await held.stop();
     },
   };
 }
