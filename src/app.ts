@@ -22,6 +22,7 @@ import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./r
 import { within } from "./runtime/within.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
+import { createWriteHealth, watchWrites, type WriteHealthOptions } from "./store/write-health.js";
 
 export interface App {
   bot: Bot<BotContext>;
@@ -41,10 +42,15 @@ export interface AppOptions {
   config: Config;
   log: Logger;
   /** Delivery timings, for tests that cannot wait minutes for a retry. */
-  outbox?: Partial<Pick<OutboxOptions, "answerWithinMs" | "baseDelayMs" | "maxDelayMs" | "pollIntervalMs">>;
+  outbox?: Partial<
+    Pick<OutboxOptions, "answerWithinMs" | "baseDelayMs" | "maxDelayMs" | "pollIntervalMs" | "writeRetryBaseMs" | "writeRetryMaxMs">
+  >;
   /** Alert folding, for tests that cannot wait an hour for a reminder. */
   alerts?: Partial<Pick<AlertCenterOptions, "failuresBeforeAlert" | "remindEveryMs" | "foldLeadFailuresMs">>;
   runtime?: RuntimeOptions;
+  /** Tests: a decorator around the opened store (fault injection), and the timings of noticing write failures. */
+  wrapStore?: (store: Store) => Store;
+  storeWrites?: Partial<Pick<WriteHealthOptions, "settleMs" | "probeBaseMs" | "probeMaxMs">>;
 }
 
 /** Production runtime settings that are not the operator's business; tests change them. */
@@ -61,9 +67,17 @@ export interface RuntimeOptions {
 const ALLOWED_UPDATES: AllowedUpdate[] = ["message", "callback_query"];
 
 /** Wires the parts together; nothing connects anywhere until start(). */
-export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {} }: AppOptions): App {
+export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {}, wrapStore, storeWrites }: AppOptions): App {
   const metrics = createBotMetrics();
-  const store = openStore(config, log);
+  const opened = openStore(config, log);
+  // Every write reports to writeHealth: readiness and the admins' alert follow what the disk lets through.
+  const writeHealth = createWriteHealth({
+    probe: () => store.probeWrite(),
+    log,
+    events: { failing: (problem) => alerts.storeFailing(problem), recovered: (problem) => alerts.storeRecovered(problem) },
+    ...storeWrites,
+  });
+  const store = watchWrites(wrapStore?.(opened) ?? opened, writeHealth);
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
   // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
   const i18n = createI18n<InsideContext>(config.defaultLocale);
@@ -88,6 +102,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     concurrency: config.brainysoft.concurrency,
     duplicateWindowMs: config.duplicateWindowMs,
     maxAgeMs: config.leadMaxAgeMs,
+    writeHealth,
     ...outbox,
     answerWithinMs,
     // The person first: a failure to tell them keeps the lead "not notified"; journal and alerts only observe.
@@ -123,6 +138,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       mode: config.mode,
       takingUpdates: () => stopping === undefined && (config.mode === "webhook" || poller?.isRunning() === true),
       store,
+      storeWriteProblem: () => writeHealth.problem(),
       telegramProbe: (signal) => probeApi.getMe(grammySignal(signal)),
       brainysoft: client,
     },
@@ -179,8 +195,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         // One deadline for all the waiting, each step capped by what is left of it, so that a stop never
         // takes longer than shutdownTimeoutMs; past it, whatever is unfinished is safe in the store
         // (write-ahead) and Telegram re-sends the updates this process did not confirm.
-        const deadline = Date.now() + shutdownTimeoutMs;
-        const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - Date.now()));
+        const deadline = performance.now() + shutdownTimeoutMs;
+        const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - performance.now()));
         // No new updates (the webhook answers 503 from now on); those taken finish; polling confirms them.
         if (poller) await poller.stop(left());
         else if (!(await webhookInFlight.idle(left()))) log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
@@ -190,6 +206,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         // A message to admins held up by Telegram must not hold up the shutdown.
         if (!(await within(alerts.stop(), left(5_000)))) log.warn("stopping with admin alerts still being sent");
         await within(client.close(), left(1_000));
+        writeHealth.stop();
         await store.close();
         log.info("bot stopped");
       })();

@@ -53,9 +53,10 @@ function toRecord(row: LeadRow): LeadRecord {
   };
 }
 
+// A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
 // A lead created after `now` still counts: another replica may have read its clock later but committed first.
 const FIND_RECENT = `SELECT * FROM leads
-  WHERE phone = $1 AND created_at >= $2 AND state NOT IN ('rejected', 'failed')
+  WHERE phone = $1 AND created_at >= $2 AND (state NOT IN ('rejected', 'failed') OR last_error = 'unconfirmed')
   ORDER BY created_at DESC, id DESC LIMIT 1`;
 
 export function postgresLeadStore(db: PgDb): LeadStore {

@@ -94,6 +94,19 @@ describe("AlertCenter", () => {
     expect(JSON.parse(journal[2]!.detail!)).toEqual({ code: "recovered", seconds: 180, failures: 3 });
   });
 
+  it("issue 12.8: tells the store's write failure once, escaped, and when it takes writes again", async () => {
+    const since = clock;
+    center.storeFailing({ since, failures: 1, error: "SQLITE_FULL: database or disk <is> full" });
+    center.storeRecovered({ since, failures: 42, error: "SQLITE_FULL: database or disk <is> full", durationMs: 7 * 60_000 });
+    await center.flush();
+    expect(texts(111)).toEqual([
+      expect.stringMatching(/^🛑 The bot cannot write to its database \(SQLITE_FULL: database or disk <is> full\)\. .*DATA_DIR/),
+      "🟢 The database takes writes again after 7 min. 42 writes failed meanwhile; what was held in memory is stored now.",
+    ]);
+    expect(telegram.sent(111)[0]?.text).toContain("&lt;is&gt;");
+    expect(texts(222)).toEqual(texts(111));
+  });
+
   it("an admin who cannot be written to does not stop the others, and the journal says so", async () => {
     telegram.failNext("sendMessage", { code: 403, description: "Forbidden: bot was blocked by the user" });
     await report([refused]);

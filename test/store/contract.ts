@@ -230,6 +230,15 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect(await store.leads.countByState()).toEqual({ pending: 1, delivered: 1, duplicate: 0, rejected: 1, failed: 1 });
     });
 
+    it("matches a lead held as unconfirmed as a duplicate: Brainysoft may have created it", async () => {
+      const store = await openStore();
+      const { lead: held } = await store.leads.insertUnlessDuplicate(lead("79000000020"), HOUR, T0);
+      await store.leads.markFinal(held.id, "rejected", "unconfirmed", T0 + 1);
+      const again = await store.leads.insertUnlessDuplicate(lead("79000000020"), HOUR, T0 + 2);
+      expect(again).toMatchObject({ duplicate: true, lead: { id: held.id } });
+      expect((await store.leads.findRecent("79000000020", T0))?.id).toBe(held.id);
+    });
+
     it("reads a period in pages after a (created, id) mark, each lead once", async () => {
       const store = await openStore();
       const ids: number[] = [];
