@@ -8,11 +8,9 @@ import type { SampleCard } from "../personas.js";
 export type SharedContact = SampleCard & { user_id?: number };
 
 async function call<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const init: RequestInit =
-    body === undefined ? { signal: signal ?? null } : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: signal ?? null };
-  const response = await fetch(path, init);
+  const post: RequestInit = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, { ...(body === undefined ? {} : post), signal: signal ?? null });
   const data = (await response.json()) as ({ ok: true } & T) | { ok: false; error?: string }; // the page's own server, typed by ../answers.ts
-
   if (!data.ok) throw new Error(data.error || `HTTP ${response.status}`);
   return data;
 }
