@@ -16,6 +16,7 @@ import { createI18n, translateWith } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
 import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./runtime/bot-metrics.js";
+import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
 import { within } from "./runtime/within.js";
@@ -101,6 +102,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const countedLeads = countSubmitOutcomes(leads, metrics);
   bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n });
   const theBot = bot;
+  // In front of the bot in either mode: what one chat may have in flight (runtime/chat-gate.ts).
+  const chatGate = createChatGate({ api: bot.api, t, defaultLocale: config.defaultLocale, log, onDropped: () => metrics.floodDropped.inc() });
   let poller: Poller | undefined;
   const webhookInFlight = createInFlight();
   let stopping: Promise<void> | undefined;
@@ -129,6 +132,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         bot,
         secret: config.webhook.secret,
         inFlight: webhookInFlight,
+        chatGate,
         log,
         answerWithinMs: runtime.webhookAnswerWithinMs ?? 5_000,
         accepting: () => stopping === undefined,
@@ -166,7 +170,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       } else {
         // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
         await theBot.api.deleteWebhook();
-        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log });
+        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate });
       }
       log.info({ bot: theBot.botInfo.username, mode: config.mode }, "bot started");
     },

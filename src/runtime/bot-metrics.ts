@@ -8,6 +8,8 @@ export interface BotMetrics {
   updates: Counter;
   /** Updates dropped by the per-user rate limit. */
   rateLimited: Counter;
+  /** Updates dropped because their chat already had too many in flight (runtime/chat-gate.ts). */
+  floodDropped: Counter;
   /** Leads by what the person was told: created, duplicate, queued, field-error, rejected, limit-reached,
    * and later: delivered-later, rejected-later, failed-later. */
   leads: Counter;
@@ -24,6 +26,7 @@ export function createBotMetrics(): BotMetrics {
     registry,
     updates: registry.counter("leadbot_updates_total", "Telegram updates handled, by outcome (handled, error)."),
     rateLimited: registry.counter("leadbot_updates_rate_limited_total", "Updates dropped by the per-user rate limit."),
+    floodDropped: registry.counter("leadbot_updates_flood_dropped_total", "Updates dropped because their chat already had too many in flight."),
     leads: registry.counter("leadbot_leads_total", "Leads by outcome as told to the person."),
     brainysoftSeconds: registry.histogram(
       "leadbot_brainysoft_request_duration_seconds",

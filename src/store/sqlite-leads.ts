@@ -107,6 +107,12 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
   const createdBetween = db.prepare<[number, number], LeadRow>(
     `SELECT * FROM leads WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
   );
+  const createdPage = db.prepare<{ from: number; to: number; afterAt: number; afterId: number; limit: number }, LeadRow>(
+    `SELECT * FROM leads
+      WHERE created_at >= @from AND created_at < @to
+        AND (created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))
+      ORDER BY created_at, id LIMIT @limit`,
+  );
   const byUserSince = db
     .prepare<[number, number], number>(
       `SELECT count(*) FROM leads
@@ -168,7 +174,11 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
       notified.run(id);
     },
     unnotified: async (query) => unnotified.all(query).map(toRecord),
-    listCreatedBetween: async (from, to) => createdBetween.all(from, to).map(toRecord),
+    listCreatedBetween: async (from, to, page) =>
+      (page
+        ? createdPage.all({ from, to, afterAt: page.after?.createdAt ?? from - 1, afterId: page.after?.id ?? 0, limit: page.limit })
+        : createdBetween.all(from, to)
+      ).map(toRecord),
     countByUserSince: async (userId, since) => byUserSince.get(userId, since) ?? 0,
     countByState: async () => {
       const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;

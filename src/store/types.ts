@@ -68,6 +68,12 @@ export interface LeadEvent {
 
 export type NewLeadEvent = Omit<LeadEvent, "id" | "at"> & { at?: number };
 
+/** A piece of an ordered list of leads: the next `limit` after the lead `after` (from the start without it). */
+export interface LeadPage {
+  after?: { createdAt: number; id: number } | undefined;
+  limit: number;
+}
+
 export interface LeadStore {
   /**
    * Atomically: if a lead with the same phone was created within `windowMs` before `now` and is
@@ -102,8 +108,11 @@ export interface LeadStore {
    * last updated in [from, to) and with an id above `afterId`, by id: the outbox tells them at start.
    */
   unnotified(query: { from: number; to: number; afterId: number; limit: number }): Promise<LeadRecord[]>;
-  /** Leads created in [from, to), oldest first. */
-  listCreatedBetween(from: number, to: number): Promise<LeadRecord[]>;
+  /**
+   * Leads created in [from, to), oldest first (by createdAt, then id). With `page`: at most `limit` of
+   * them, those after the lead `after` in that order, so that a long period is read in bounded pieces.
+   */
+  listCreatedBetween(from: number, to: number, page?: LeadPage): Promise<LeadRecord[]>;
   countByState(): Promise<Record<LeadState, number>>;
   /**
    * Leads a customer handed in themselves (actor "customer") created at or after `since`, for the daily
