@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -41,4 +44,15 @@ describe("the fakes' boundary", () => {
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen].filter(offLimits)).toEqual([]);
   });
+
+  it("the production build (tsconfig.build.json, what `npm run build` puts in dist/) compiles none of them", async () => {
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    const { stdout } = await promisify(execFile)(process.execPath, [tsc, "-p", "tsconfig.build.json", "--listFilesOnly"], { cwd: REPO });
+    const compiled = stdout
+      .split("\n")
+      .map((line) => relative(REPO, line.trim()))
+      .filter((path) => path !== "" && !path.startsWith("..") && !path.startsWith("node_modules/"));
+    expect(compiled).toContain("src/main.ts");
+    expect(compiled.filter(offLimits)).toEqual([]);
+  }, 60_000);
 });
