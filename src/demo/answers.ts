@@ -4,7 +4,7 @@
  * a failure is `{ ok: false, error }`.
  */
 import type { ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
-import type { SentFile, SentMessage } from "../../test/harness/fake-telegram.js";
+import type { SentFile, SentMessage } from "../fakes/fake-telegram.js";
 import type { LeadEvent, LeadState } from "../store/types.js";
 import type { CrmRow, DemoFault } from "./crm-view.js";
 import type { Persona } from "./personas.js";

@@ -1,5 +1,5 @@
 /** The sandbox server's routes as the page calls them (see ../server.ts and ../answers.ts). */
-import type { FakeUser } from "../../../test/harness/fake-telegram.js";
+import type { FakeUser } from "../../fakes/fake-telegram.js";
 import type { CommandsAnswer, CrmAnswer, EventsAnswer, InfoAnswer, MessagesAnswer } from "../answers.js";
 import type { DemoFault } from "../crm-view.js";
 import type { SampleCard } from "../personas.js";
