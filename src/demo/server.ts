@@ -32,7 +32,7 @@ export interface DemoServer {
  *   POST /demo/crm/fault          { fault: none | down | slow | bad-credentials }
  *   GET  /demo/events             the admin event journal, newest first
  *   GET  /demo/commands?chat=&lang=   the command menu the bot set for that chat
- *   the user's side of the fake Telegram's control routes (see fake-telegram-control.ts):
+ *   the user's side of the fake Telegram's control routes (see src/fakes/fake-telegram-control.ts):
  *   POST /control/text, /control/contact, /control/callback; GET /control/chats/:id/messages
  * The JSON answers are typed in answers.ts, which the page reads them with.
  */
