@@ -1,11 +1,12 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Store } from "../store/types.js";
-import { handleControlRequest } from "../../test/harness/fake-telegram-control.js";
-import type { FakeTelegram } from "../../test/harness/fake-telegram.js";
+import { handleControlRequest } from "../fakes/fake-telegram-control.js";
+import type { FakeTelegram } from "../fakes/fake-telegram.js";
+import type { CommandsAnswer, CrmAnswer, EventsAnswer, InfoAnswer } from "./answers.js";
 import { DEMO_FAULTS, isDemoFault, type CrmView } from "./crm-view.js";
+import { bundlePage, type PageBundle } from "./page-bundle.js";
 import type { Persona } from "./personas.js";
 
 export interface DemoServerDeps {
@@ -25,32 +26,43 @@ export interface DemoServer {
 /**
  * The sandbox page and what it talks to, on 127.0.0.1 only:
  *   GET  /                        the chat page (src/demo/page.html)
+ *   GET  /page.js                 its script, src/demo/page/ bundled
  *   GET  /demo/info               the bot's name and the personas
  *   GET  /demo/crm                what the mock Brainysoft received, the outage switch, the bot's queue
  *   POST /demo/crm/fault          { fault: none | down | slow | bad-credentials }
  *   GET  /demo/events             the admin event journal, newest first
  *   GET  /demo/commands?chat=&lang=   the command menu the bot set for that chat
- *   the user's side of the fake Telegram's control routes (see fake-telegram-control.ts):
+ *   the user's side of the fake Telegram's control routes (see src/fakes/fake-telegram-control.ts):
  *   POST /control/text, /control/contact, /control/callback; GET /control/chats/:id/messages
+ * The JSON answers are typed in answers.ts, which the page reads them with.
  */
 export async function startDemoServer(deps: DemoServerDeps, options: { port: number }): Promise<DemoServer> {
+  const page = await bundlePage();
   let allowedHosts = new Set<string>();
   const server = createServer((req, res) => {
-    handle(deps, allowedHosts, req, res).catch((error: unknown) => {
+    handle(deps, page, allowedHosts, req, res).catch((error: unknown) => {
       sendJson(res, 500, { ok: false, error: error instanceof Error ? error.message : String(error) });
     });
   });
-  const port = await listen(server, options.port);
+  let port: number;
+  try {
+    port = await listen(server, options.port);
+  } catch (error) {
+    await page.dispose();
+    throw error;
+  }
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // The page holds a long poll open; it would keep the server up for its whole wait.
         server.closeAllConnections();
-      }),
+      });
+      await page.dispose();
+    },
   };
 }
 
@@ -75,7 +87,7 @@ async function listen(server: Server, port: number): Promise<number> {
 
 const CONTROL_ROUTES = /^\/control\/(?:(?:text|contact|callback)|chats\/-?\d+\/messages)$/;
 
-async function handle(deps: DemoServerDeps, allowedHosts: Set<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: DemoServerDeps, page: PageBundle, allowedHosts: Set<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   // Only this machine's own pages: a web site the person visits cannot drive the sandbox through a
   // renamed host (DNS rebinding) or a cross-site form (JSON bodies need a CORS preflight nobody answers).
   if (!allowedHosts.has(req.headers.host ?? "")) return sendJson(res, 403, { ok: false, error: "unknown host" });
@@ -91,21 +103,17 @@ async function handle(deps: DemoServerDeps, allowedHosts: Set<string>, req: Inco
   }
   switch (route) {
     case "GET /":
-      return sendPage(res);
+      return sendPage(res, page);
+    case "GET /page.js":
+      return sendScript(res, page.script);
     case "GET /demo/info":
-      return sendJson(res, 200, {
-        ok: true,
+      return answer<InfoAnswer>(res, {
         bot: { first_name: deps.telegram.botUser.first_name, username: deps.telegram.botUser.username },
         personas: deps.personas,
-        faults: Object.keys(DEMO_FAULTS),
+        faults: Object.keys(DEMO_FAULTS).filter(isDemoFault),
       });
     case "GET /demo/crm":
-      return sendJson(res, 200, {
-        ok: true,
-        fault: deps.crm.fault,
-        leads: deps.crm.rows(),
-        queue: await deps.store.leads.countByState(),
-      });
+      return answer<CrmAnswer>(res, { fault: deps.crm.fault, leads: deps.crm.rows(), queue: await deps.store.leads.countByState() });
     case "POST /demo/crm/fault": {
       const body = await readJson(req);
       if (!isDemoFault(body?.fault)) {
@@ -115,9 +123,9 @@ async function handle(deps: DemoServerDeps, allowedHosts: Set<string>, req: Inco
       return sendJson(res, 200, { ok: true, fault: deps.crm.fault });
     }
     case "GET /demo/events":
-      return sendJson(res, 200, { ok: true, events: await deps.store.events.recent(30, 0) });
+      return answer<EventsAnswer>(res, { events: await deps.store.events.recent(30, 0) });
     case "GET /demo/commands":
-      return sendJson(res, 200, { ok: true, commands: commandMenu(deps.telegram, url.searchParams) });
+      return answer<CommandsAnswer>(res, { commands: commandMenu(deps.telegram, url.searchParams) });
   }
   sendJson(res, 404, { ok: false, error: `no route ${route}` });
 }
@@ -136,21 +144,27 @@ function commandMenu(telegram: FakeTelegram, query: URLSearchParams): { command:
   return [];
 }
 
+const SECURITY_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+
 /**
- * Read on every request, so a change to the page shows on reload. The page's one inline script is
- * allowed by its hash and nothing else runs: bot texts are rendered as DOM nodes, but a slip there
- * still could not execute anything.
+ * The HTML is read and the script bundled again on every load, so a change to the page shows on reload.
+ * Only the page's own bundled script runs: bot texts are rendered as DOM nodes, but a slip there still
+ * could not execute anything.
  */
-async function sendPage(res: ServerResponse): Promise<void> {
+async function sendPage(res: ServerResponse, page: PageBundle): Promise<void> {
+  try {
+    await page.rebuild();
+  } catch (error) {
+    res.writeHead(500, { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS });
+    res.end(error instanceof Error ? error.message : String(error));
+    return;
+  }
   const html = await readFile(new URL("./page.html", import.meta.url), "utf8");
-  const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
-  const hash = createHash("sha256").update(script).digest("base64");
   res.writeHead(200, {
     "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
     "content-security-policy": [
       "default-src 'none'",
-      `script-src 'sha256-${hash}'`,
+      "script-src 'self'",
       "style-src 'unsafe-inline'",
       "connect-src 'self'",
       "img-src 'self' data:",
@@ -158,9 +172,14 @@ async function sendPage(res: ServerResponse): Promise<void> {
       "form-action 'none'",
       "frame-ancestors 'none'",
     ].join("; "),
-    "x-content-type-options": "nosniff",
+    ...SECURITY_HEADERS,
   });
   res.end(html);
+}
+
+function sendScript(res: ServerResponse, script: string): void {
+  res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "content-length": Buffer.byteLength(script), ...SECURITY_HEADERS });
+  res.end(script);
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
@@ -177,6 +196,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
   } catch {
     return undefined;
   }
+}
+
+/** A route's answer, of the type the page reads it as. */
+function answer<T extends object>(res: ServerResponse, payload: T): void {
+  sendJson(res, 200, { ok: true, ...payload });
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

@@ -11,7 +11,7 @@ import { createTranslate } from "../../src/i18n.js";
 import type { SubmitOutcome } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, Store } from "../../src/store/types.js";
-import { startFakeTelegram, type FakeTelegram } from "../harness/fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";
 
 const TOKEN = "123456789:alert-center-test-token";
 const ADMINS = [111, 222];

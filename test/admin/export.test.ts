@@ -9,7 +9,7 @@ import { adminExportFeature } from "../../src/bot/features/admin-export.js";
 import { createI18n } from "../../src/i18n.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, Store } from "../../src/store/types.js";
-import { startFakeTelegram, type FakeTelegram } from "../harness/fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { admin, parseCsv, WAIT } from "./helpers.js";
 

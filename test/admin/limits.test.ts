@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startOfDay } from "../../src/admin/format.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { NewLeadEvent } from "../../src/store/types.js";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, plain, say, secondAdmin, WAIT } from "./helpers.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ellipsize, MESSAGE_TEXT_LIMIT, pageOf, visibleLength } from "../../src/admin/pages.js";
 import { escapeHtml } from "../../src/html.js";
-import { parseTelegramHtml } from "../harness/fake-telegram-html.js";
+import { parseTelegramHtml } from "../../src/fakes/fake-telegram-html.js";
 
 describe("Telegram's limits in the admin views", () => {
   it("counts HTML as Telegram does: tags nothing, a reference one, an emoji two", () => {

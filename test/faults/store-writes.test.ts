@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { numbersSentTo } from "../durability/helpers.js";
 import { createStoreFaults, type FaultyWrite, type StoreFaults } from "../harness/faulty-store.js";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { patternOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { countSent, customer, phoneOf, upToPhone, WAIT } from "../runtime/helpers.js";

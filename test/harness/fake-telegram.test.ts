@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile, webhookCallback } from "grammy";
 import type { Update } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeTelegram, type FakeTelegram, type FakeUser } from "./fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../../src/fakes/fake-telegram.js";
 
 const alice: FakeUser = { id: 1001, first_name: "Alice", username: "alice", language_code: "ru" };
 const bob: FakeUser = { id: 1002, first_name: "Bob" };

@@ -5,8 +5,8 @@ import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger, secretsOf } from "../../src/logger.js";
-import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.js";
-import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "./mock-brainysoft.js";
+import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "../../src/fakes/fake-telegram.js";
+import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "../../src/fakes/mock-brainysoft.js";
 
 export const TEST_BOT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api";
 export const TEST_CRM_TOKEN = "crm-secret-token-42";

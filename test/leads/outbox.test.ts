@@ -7,8 +7,8 @@ import { createBrainysoftClient, type BrainysoftClient, type CreateLeadResult } 
 import { createLeadOutbox, type OutboxListener, type OutboxOptions } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { NewLead, Store } from "../../src/store/types.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 import { createStoreFaults } from "../harness/faulty-store.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
 
 const log = pino({ level: "silent" });
 const lead = (phone: string, firstName = "Анна"): NewLead => ({

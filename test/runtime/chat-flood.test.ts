@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { CHAT_BACKLOG_LIMIT } from "../../src/runtime/chat-gate.js";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, freePort, phoneOf, SEES, WAIT } from "./helpers.js";

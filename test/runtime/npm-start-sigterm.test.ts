@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeTelegram, type FakeTelegram } from "../harness/fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";
 import { botProcessEnv, commandOf, descendantsOf, isRunning, startMainProcess, type MainProcess } from "../harness/main-process.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
 import { customer, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
 

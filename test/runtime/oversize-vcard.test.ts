@@ -1,7 +1,7 @@
 /** A contact card with a vCard too large to be an address book's: refused in one clear line, never read. */
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_VCARD_BYTES } from "../../src/leads/vcard.js";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { WAIT } from "./helpers.js";
