@@ -7,7 +7,7 @@ import type { Logger } from "../logger.js";
 import type { ChatGate } from "../runtime/chat-gate.js";
 import { handleUpdateSafely } from "../runtime/handle-update.js";
 import type { InFlight } from "../runtime/in-flight.js";
-import { within } from "../runtime/within.js";
+import { within } from "../within.js";
 import { send, TEXT } from "./respond.js";
 
 /** Updates are a few kilobytes; anything much larger is not from Telegram. */

@@ -1,7 +1,7 @@
 import type { BrainysoftClient, CreateLeadResult } from "../brainysoft/client.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
-import { within } from "../runtime/within.js";
+import { within } from "../within.js";
 import type { DeliveryErrorClass, LeadRecord, LeadStore, NewLead, Store } from "../store/types.js";
 import type { WriteHealth } from "../store/write-health.js";
 import { createHeldResults, type OwedWrite } from "./held-results.js";
