@@ -22,6 +22,7 @@ load run options:
                       compiled one is built first when older than src/). The plain bot runs the same
                       way: through tsx when the lead bot does, else compiled
   --compiled          run the lead bot from the sources transpiled to JavaScript (no npm run build)
+  --env KEY=VALUE     a setting for the lead bot (repeatable), e.g. --env BRAINYSOFT_CONCURRENCY=50
   --rounds R          measure the bots R times, alternating (default 1)
   --cpu-prof DIR      write V8 CPU profiles of both bots to DIR and print where the time went during the
                       load (profiling slows the bots: compare such a run's numbers with each other only)
@@ -35,6 +36,8 @@ export interface LoadArgs {
   seedBig: boolean;
   cmd?: string | undefined;
   compiled: boolean;
+  /** Settings for the lead bot only (the plain bot has none of them). */
+  env: Record<string, string>;
   rounds: number;
   cpuProfDir?: string | undefined;
   json?: string | undefined;
@@ -64,6 +67,15 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     seedBig: argv.includes("--seed-big"),
     cmd: value("--cmd"),
     compiled: argv.includes("--compiled"),
+    env: Object.fromEntries(
+      argv
+        .flatMap((arg, i) => (arg === "--env" ? [argv[i + 1] ?? ""] : []))
+        .map((pair) => {
+          const at = pair.indexOf("=");
+          if (at < 1) throw new Error(`--env takes KEY=VALUE, not "${pair}"\n${USAGE}`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+    ),
     rounds: count("--rounds", 1),
     cpuProfDir: value("--cpu-prof"),
     json: value("--json"),
@@ -84,16 +96,17 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
   if (profDir) mkdirSync(profDir, { recursive: true });
   const seedFile = args.seedBig ? cachedBigStore(tmpdir(), SCHEMA_VERSION, (line) => console.log(line)) : undefined;
   console.log(`load: ${args.count} customers, ${args.concurrency} at a time, each /start, name, own contact`);
-  console.log(`  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}`);
+  const settings = Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(" ");
+  console.log(`  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}${settings ? ` with ${settings}` : ""}`);
   console.log(`  plain:    ${plainCommand.shown}`);
 
   const reports: TargetReport[][] = [];
   let ok = true;
   for (let round = 1; round <= args.rounds; round++) {
     const targets: Target[] = [
-      { name: "lead bot", command: botCommand, store: args.store, nodeOptions: profileOptions(profDir, `bot-${round}`) },
+      { name: "lead bot", command: botCommand, store: args.store, env: args.env, nodeOptions: profileOptions(profDir, `bot-${round}`) },
       ...(seedFile
-        ? [{ name: "lead bot, big store", command: botCommand, seedFile, nodeOptions: profileOptions(profDir, `bot-big-${round}`) }]
+        ? [{ name: "lead bot, big store", command: botCommand, seedFile, env: args.env, nodeOptions: profileOptions(profDir, `bot-big-${round}`) }]
         : []),
       { name: "plain grammY", command: plainCommand, nodeOptions: profileOptions(profDir, `plain-${round}`) },
     ];
@@ -135,7 +148,7 @@ function printProfiles(dir: string, round: number, results: TargetReport[]): voi
       const summary = summarizeProfile(readProfile(join(profileDir, file)), window);
       if (/\.0\.\d+\.cpuprofile$/.test(file)) {
         console.log(`\nCPU profile of ${report.name} (main thread) during the load (${join(profileDir, file)}):`);
-        console.log(formatSummary(summary));
+        console.log(formatSummary(summary, 25, report.leads));
       } else {
         console.log(`\n${report.name}, another thread (${file}): busy ${summary.busyMs.toFixed(0)} ms during the load`);
       }

@@ -29,6 +29,8 @@ export interface Target {
   seedFile?: string | undefined;
   /** Node options put before the command's own (e.g. --cpu-prof). */
   nodeOptions?: string[] | undefined;
+  /** Extra environment for this bot (e.g. BRAINYSOFT_CONCURRENCY). */
+  env?: Record<string, string> | undefined;
 }
 
 export interface LoadOptions {
@@ -38,8 +40,6 @@ export interface LoadOptions {
   concurrency: number;
   /** How long one step may wait for the bot's answer before that customer counts as failed. */
   answerTimeoutMs?: number;
-  /** Extra environment for the bot (e.g. BRAINYSOFT_CONCURRENCY). */
-  env?: Record<string, string> | undefined;
 }
 
 export interface TargetReport {
@@ -106,7 +106,7 @@ export async function measureTarget(target: Target, options: LoadOptions): Promi
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
       PORT: "0",
-      ...options.env,
+      ...target.env,
     });
     await waitUntilPolling(telegram, bot, 120_000);
     const startupMs = performance.now() - spawnedAt;

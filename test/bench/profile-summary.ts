@@ -1,7 +1,8 @@
 /**
  * Where a process spent its CPU, from a V8 profile (`node --cpu-prof`): self time by function and by
  * part (SQLite, GC, logging, HTTP clients, grammY, the conversations plugin, ...), optionally only within
- * a time window (the load, without start-up). A native function (a better-sqlite3 call, a builtin) has
+ * a time window (the load, without start-up). V8 samples by wall clock: on a busy machine a thread that
+ * waits for a core still counts as busy, so the shares are the thing to read, not the milliseconds. A native function (a better-sqlite3 call, a builtin) has
  * no script of its own and counts toward the part of the script that called it.
  *
  * `tsx test/bench/profile-summary.ts FILE.cpuprofile [--from-ns N --to-ns N]`; the load bench calls
@@ -75,7 +76,8 @@ export function summarizeProfile(profile: CpuProfile, window?: { fromUs: number;
     if (url === "" && !fn.startsWith("(")) {
       for (let up = parent.get(id); up !== undefined && url === ""; up = parent.get(up)) url = byId.get(up)?.callFrame.url ?? "";
     }
-    const builtinJson = node?.callFrame.url === "" && (fn === "parse" || fn === "stringify");
+    // JSON.parse/stringify are native "parse"/"stringify" frames; so is the URL parser, called from node:internal/url.
+    const builtinJson = node?.callFrame.url === "" && (fn === "parse" || fn === "stringify") && url !== "node:internal/url";
     const result = { url, part: builtinJson ? "JSON" : partOf(url, fn) };
     located.set(id, result);
     return result;
@@ -121,9 +123,13 @@ export function summarizeProfile(profile: CpuProfile, window?: { fromUs: number;
   };
 }
 
-export function formatSummary(summary: ProfileSummary, topFunctions = 25): string {
+/** `leads`: also each part's ms per lead. */
+export function formatSummary(summary: ProfileSummary, topFunctions = 25, leads?: number): string {
   const lines = [`busy ${summary.busyMs.toFixed(0)} ms (idle ${summary.idleMs.toFixed(0)} ms not counted); self time by part:`];
-  for (const p of summary.parts) lines.push(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.ms.toFixed(0).padStart(7)} ms  ${p.part}`);
+  for (const p of summary.parts) {
+    const perLead = leads ? `  ${(p.ms / leads).toFixed(2).padStart(6)} ms/lead` : "";
+    lines.push(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.ms.toFixed(0).padStart(7)} ms${perLead}  ${p.part}`);
+  }
   lines.push(`top ${topFunctions} functions by self time:`);
   for (const f of summary.functions.slice(0, topFunctions)) {
     lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}  [${f.part}]`);
