@@ -42,9 +42,13 @@ export function startBotProcess(command: Command, env: Record<string, string>): 
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
   let alive = true;
+  // A bench that ends early (an error, Ctrl-C) must not leave the bot polling a fake that is gone.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => {
       alive = false;
+      process.off("exit", killOnExit);
       rmSync(cwd, { recursive: true, force: true });
       resolve({ code, signal });
     }),

@@ -66,6 +66,8 @@ export interface TargetReport {
   peakRssMiB: number;
   /** RSS once polling, before the load. */
   idleRssMiB: number;
+  /** Bot API calls the fake Telegram got during the load, by method. */
+  apiCalls: Record<string, number>;
   /** Lines the bot printed (at LOG_LEVEL=warn: warnings and errors). */
   logLines: number;
   logTail: string[];
@@ -113,6 +115,7 @@ export async function measureTarget(target: Target, options: LoadOptions): Promi
     await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_MS));
     const idleRssMiB = proc.rssBytes(bot.pid) / MiB;
 
+    const callsBefore = telegram.calls.length;
     const cpuBefore = proc.cpuMs(bot.pid);
     const driverBefore = process.cpuUsage();
     const windowStart = process.hrtime.bigint();
@@ -127,6 +130,8 @@ export async function measureTarget(target: Target, options: LoadOptions): Promi
     const driver = process.cpuUsage(driverBefore);
     const peakRssMiB = proc.peakRssBytes(bot.pid) / MiB;
 
+    const apiCalls: Record<string, number> = {};
+    for (const call of telegram.calls.slice(callsBefore)) apiCalls[call.method] = (apiCalls[call.method] ?? 0) + 1;
     const failures = [...run.failures, ...checkLeads(crm.received, run.finalText, options.count)];
     const all = run.stepMs.flat().sort((a, b) => a - b);
     const leads = options.count;
@@ -151,6 +156,7 @@ export async function measureTarget(target: Target, options: LoadOptions): Promi
       }),
       peakRssMiB,
       idleRssMiB,
+      apiCalls,
       logLines: bot.lineCount(),
       logTail: bot.output().slice(-5),
       loadWindowNs: [windowStart, windowEnd],
@@ -207,7 +213,9 @@ export function formatTable(reports: TargetReport[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
   const steps = reports.map((r) => `  ${r.name}: ${r.steps.map((s) => `${s.name} p50 ${fixed(s.p50Ms)} / p99 ${fixed(s.p99Ms)} ms`).join(", ")}`);
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? "-" : "").padEnd(w + 1, "-") + (i === 0 ? "-" : ":")).join("|")}|`, ...rows.map(line), "per step:", ...steps].join("\n");
+  const calls = reports.map((r) => `  ${r.name}: ${Object.entries(r.apiCalls).map(([method, n]) => `${method} ${fixed(n / r.leads, 2)}`).join(", ")}`);
+  const separator = `|${widths.map((w, i) => (i === 0 ? "-" : "").padEnd(w + 1, "-") + (i === 0 ? "-" : ":")).join("|")}|`;
+  return [line(header), separator, ...rows.map(line), "per step:", ...steps, "Bot API calls per lead:", ...calls].join("\n");
 }
 
 /** `subject` against `base`: below 1 is better for CPU, latency and memory, above 1 for leads/s. */

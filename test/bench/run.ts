@@ -74,6 +74,8 @@ async function endToEnd(customers: number): Promise<Result[]> {
   }
 }
 
+// Ctrl-C or a kill ends the run through process.exit, whose "exit" handlers stop the bots it started.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
   console.log(USAGE);
