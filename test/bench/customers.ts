@@ -39,7 +39,7 @@ export function customer(index: number): Customer {
 
 export async function driveCustomers(
   telegram: FakeTelegram,
-  options: { count: number; concurrency: number; answerTimeoutMs: number },
+  options: { count: number; concurrency: number; answerTimeoutMs: number; firstCustomer: number },
 ): Promise<CustomerRun> {
   const stepMs: number[][] = STEPS.map(() => []);
   const finalText = new Map<string, string>();
@@ -66,7 +66,7 @@ export async function driveCustomers(
 
   async function worker(): Promise<void> {
     while (next < options.count) {
-      const c = customer(next++);
+      const c = customer(options.firstCustomer + next++);
       await one(c).catch((error: unknown) => {
         failures.push(`customer ${c.user.id}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
       });

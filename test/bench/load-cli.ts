@@ -17,7 +17,7 @@ load run options:
   --store DIR|URL     the lead bot's store: a data directory (kept, not emptied) or a postgres:// URL
                       passed as DATABASE_URL (default: a new temporary directory)
   --seed-big          also run the lead bot on a copy of a big history (1,000,000 leads, 5,000,000 events,
-                      100,000 conversations; seeded once a day into the temp directory, about a minute)
+                      100,000 conversations; seeded once a day into the temp directory: two minutes on a busy 2-core machine)
   --cmd "node ..."    how to start the bot (default: package.json's start script, run without npm; a
                       compiled one is built first when older than src/). The plain bot runs the same
                       way: through tsx when the lead bot does, else compiled
