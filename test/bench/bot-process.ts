@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FakeTelegram } from "../harness/fake-telegram.js";
+import type { FakeTelegram } from "../../src/fakes/fake-telegram.js";
 import type { Command } from "./bot-command.js";
 
 export interface BotProcess {

@@ -4,7 +4,7 @@
  * time, a new one starting as soon as one is done, until `count` have finished.
  */
 import { performance } from "node:perf_hooks";
-import type { FakeTelegram, FakeUser } from "../harness/fake-telegram.js";
+import type { FakeTelegram, FakeUser } from "../../src/fakes/fake-telegram.js";
 
 /** Messages the bot sends for each step: greeting and name question; phone question; the lead number. */
 const STEPS = [
