@@ -7,7 +7,7 @@ import { startOfDay } from "../../src/admin/format.js";
 import type { LeadRecord } from "../../src/store/types.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, decodePng, parseCsv, plain, say, secondAdmin, WAIT } from "./helpers.js";
-import { seedStore, type SeedLead } from "./seed.js";
+import { seedStore, type SeedLead, SEEDED_OUTBOX } from "./seed.js";
 
 const DAY = 86_400_000;
 let dir: string;
@@ -46,7 +46,7 @@ beforeEach(async () => {
   seeded = await seedStore(dir, leads, [
     { at: leads[0]!.at, kind: "duplicate", actor: "customer", source: "direct", maskedPhone: "+7 916 ***-**-01", leadId: 1 },
   ]);
-  t = await startTestApp({ dataDir: dir, env: ADMIN_ENV });
+  t = await startTestApp({ dataDir: dir, env: ADMIN_ENV, outbox: SEEDED_OUTBOX });
 });
 
 afterEach(async () => {

@@ -9,7 +9,7 @@ import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, plain, say, secondAdmin, WAIT } from "./helpers.js";
-import { seedStore, type SeedLead } from "./seed.js";
+import { seedStore, type SeedLead, SEEDED_OUTBOX } from "./seed.js";
 
 /** Telegram's limit, counted as the fake counts it: characters after entity parsing. */
 const TEXT_LIMIT = 4096;
@@ -30,7 +30,7 @@ const longSource = (n: number) => `${String(n).padStart(3, "0")}_${"spring_campa
 async function appWith(leads: SeedLead[]): Promise<TestApp> {
   dir = mkdtempSync(join(tmpdir(), "admin-limits-"));
   await seedStore(dir, leads);
-  t = await startTestApp({ dataDir: dir, env: ADMIN_ENV });
+  t = await startTestApp({ dataDir: dir, env: ADMIN_ENV, outbox: SEEDED_OUTBOX });
   return t;
 }
 
@@ -138,7 +138,7 @@ describe("admin answers within Telegram's limits", () => {
     const ids = Array.from({ length: 400 }, (_, i) => 5_000_000_000 + i);
     for (const id of ids) await store.roles.addAgent(id, admin.id, Date.now());
     await store.close();
-    t = await startTestApp({ dataDir: app.dataDir, env: ADMIN_ENV });
+    t = await startTestApp({ dataDir: app.dataDir, env: ADMIN_ENV, outbox: SEEDED_OUTBOX });
 
     const text = plain(await say(t, admin, "/agents"));
     expectNoRefusedCall(t);
@@ -159,7 +159,7 @@ describe("admin answers within Telegram's limits", () => {
     }));
     dir = mkdtempSync(join(tmpdir(), "admin-limits-"));
     await seedStore(dir, [], events);
-    t = await startTestApp({ dataDir: dir, env: ADMIN_ENV });
+    t = await startTestApp({ dataDir: dir, env: ADMIN_ENV, outbox: SEEDED_OUTBOX });
     const first = await say(t, admin, "/logs 20 errors");
     const second = await press(t, admin, first, en("logs-older"));
     for (const page of [first, second]) expect(plain(page).length).toBeLessThanOrEqual(TEXT_LIMIT);

@@ -3,6 +3,13 @@ import { maskPhone } from "../../src/phone.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, NewLeadEvent } from "../../src/store/types.js";
 
+/**
+ * Outbox timings for an app that opens a seeded store: seeded pending leads wait 30 days for their next
+ * attempt, and the outbox treats a lead scheduled further ahead than twice its longest delay as left by
+ * a clock set back (due now). A cap above 30 days keeps them waiting, as the figures under test expect.
+ */
+export const SEEDED_OUTBOX = { maxDelayMs: 31 * 86_400_000 };
+
 export interface SeedLead {
   at: number;
   state: "delivered" | "pending" | "failed" | "rejected";
