@@ -10,6 +10,7 @@ import { createBot } from "./bot/create-bot.js";
 import type { RateLimitOptions } from "./bot/features/rate-limit.js";
 import { createLeadNotifier } from "./bot/lead-notifier.js";
 import type { Config } from "./config.js";
+import { gaugeReadOnScrape } from "./http/metrics.js";
 import { createHttpServer, type HttpServer } from "./http/server.js";
 import { webhookHandler } from "./http/webhook.js";
 import { createI18n, translateWith } from "./i18n.js";
@@ -107,10 +108,10 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
   // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
   const probeApi = new Api(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: 10 });
-  metrics.registry.gauge("leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
+  gaugeReadOnScrape(metrics.registry, "leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
     (await store.leads.countByState()).pending,
   );
-  metrics.registry.gauge("leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
+  gaugeReadOnScrape(metrics.registry, "leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
     (poller?.inFlight.size ?? 0) + webhookInFlight.size,
   );
   const http: HttpServer = createHttpServer({

@@ -1,54 +1,50 @@
+/** The app's Prometheus registry (prom-client): the bot's metric names, Node's process metrics, one registry per app. */
+import { register as globalRegistry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createMetricsRegistry } from "../../src/http/metrics.js";
+import { gaugeReadOnScrape } from "../../src/http/metrics.js";
+import { createBotMetrics } from "../../src/runtime/bot-metrics.js";
+import { sample } from "./prometheus-text.js";
 
-describe("the Prometheus registry", () => {
-  it("renders counters, histograms and gauges in the text format", async () => {
-    const registry = createMetricsRegistry();
-    const counter = registry.counter("demo_events_total", "Events by kind.");
-    const histogram = registry.histogram("demo_duration_seconds", "How long.", [0.1, 1, 0.5]);
-    registry.gauge("demo_depth", "Queue depth.", async () => 7);
-    registry.gauge("demo_by_kind", "Per kind.", () => [{ labels: { kind: "a" }, value: 2 }]);
-    counter.inc({ kind: "x" });
-    counter.inc({ kind: "x" }, 2);
-    counter.inc({ kind: 'say "hi"\n' });
-    histogram.observe(0.05, { result: "ok" });
-    histogram.observe(0.7, { result: "ok" });
-    histogram.observe(3, { result: "ok" });
+describe("the bot's Prometheus registry", () => {
+  it("renders counters, histograms and gauges read at scrape time in the text format", async () => {
+    const metrics = createBotMetrics();
+    let depth = 7;
+    gaugeReadOnScrape(metrics.registry, "leadbot_lead_queue_depth", "Leads waiting.", async () => depth);
+    metrics.updates.inc({ outcome: "handled" });
+    metrics.updates.inc({ outcome: "handled" }, 2);
+    metrics.leads.inc({ outcome: 'say "hi"\n' });
+    metrics.rateLimited.inc();
+    for (const seconds of [0.01, 0.7, 3]) metrics.brainysoftSeconds.observe({ result: "created" }, seconds);
 
-    expect(await registry.render()).toBe(
-      [
-        "# HELP demo_events_total Events by kind.",
-        "# TYPE demo_events_total counter",
-        'demo_events_total{kind="x"} 3',
-        'demo_events_total{kind="say \\"hi\\"\\n"} 1',
-        "# HELP demo_duration_seconds How long.",
-        "# TYPE demo_duration_seconds histogram",
-        'demo_duration_seconds_bucket{result="ok",le="0.1"} 1',
-        'demo_duration_seconds_bucket{result="ok",le="0.5"} 1',
-        'demo_duration_seconds_bucket{result="ok",le="1"} 2',
-        'demo_duration_seconds_bucket{result="ok",le="+Inf"} 3',
-        'demo_duration_seconds_sum{result="ok"} 3.75',
-        'demo_duration_seconds_count{result="ok"} 3',
-        "# HELP demo_depth Queue depth.",
-        "# TYPE demo_depth gauge",
-        "demo_depth 7",
-        "# HELP demo_by_kind Per kind.",
-        "# TYPE demo_by_kind gauge",
-        'demo_by_kind{kind="a"} 2',
-        "",
-      ].join("\n"),
-    );
-    expect(counter.value({ kind: "x" })).toBe(3);
-    expect(counter.value({ kind: "y" })).toBe(0);
+    const text = await metrics.registry.metrics();
+    expect(metrics.registry.contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(text).toContain("# TYPE leadbot_updates_total counter");
+    expect(sample(text, "leadbot_updates_total", { outcome: "handled" })).toBe(3);
+    expect(text).toContain('leadbot_leads_total{outcome="say \\"hi\\"\\n"} 1');
+    expect(sample(text, "leadbot_updates_rate_limited_total")).toBe(1);
+    expect(text).toContain("# TYPE leadbot_brainysoft_request_duration_seconds histogram");
+    const bucket = (le: string) => sample(text, "leadbot_brainysoft_request_duration_seconds_bucket", { result: "created", le });
+    expect([bucket("0.025"), bucket("1"), bucket("2.5"), bucket("5"), bucket("+Inf")]).toEqual([1, 2, 2, 3, 3]);
+    expect(sample(text, "leadbot_brainysoft_request_duration_seconds_sum", { result: "created" })).toBeCloseTo(3.71);
+    expect(sample(text, "leadbot_brainysoft_request_duration_seconds_count", { result: "created" })).toBe(3);
+    expect(sample(text, "leadbot_lead_queue_depth")).toBe(7);
+    // Node's own: CPU, memory, event loop.
+    expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
+
+    depth = 0;
+    expect(sample(await metrics.registry.metrics(), "leadbot_lead_queue_depth")).toBe(0);
   });
 
-  it("treats label order as irrelevant and refuses duplicate or invalid names", () => {
-    const registry = createMetricsRegistry();
-    const counter = registry.counter("demo_total", "Demo.");
-    counter.inc({ a: "1", b: "2" });
-    counter.inc({ b: "2", a: "1" });
-    expect(counter.value({ a: "1", b: "2" })).toBe(2);
-    expect(() => registry.counter("demo_total", "Again.")).toThrow(/twice/);
-    expect(() => registry.counter("demo-total", "Bad.")).toThrow(/invalid/);
+  it("keeps each app's counts to itself, never in prom-client's global registry", async () => {
+    const first = createBotMetrics();
+    const second = createBotMetrics();
+    first.leads.inc({ outcome: "created" });
+    expect(sample(await first.registry.metrics(), "leadbot_leads_total", { outcome: "created" })).toBe(1);
+    expect(sample(await second.registry.metrics(), "leadbot_leads_total", { outcome: "created" })).toBeUndefined();
+    expect(globalRegistry.getMetricsAsArray()).toEqual([]);
+    // A name registered twice in one registry is a wiring mistake, told at once.
+    expect(() => gaugeReadOnScrape(first.registry, "leadbot_leads_total", "Again.", () => 0)).toThrow(/already been registered/);
   });
 });
