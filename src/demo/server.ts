@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Store } from "../store/types.js";
 import { handleControlRequest } from "../../test/harness/fake-telegram-control.js";
 import type { FakeTelegram } from "../../test/harness/fake-telegram.js";
+import { serveOnNode, type NodeEnv, type NodeServer } from "../http/node-server.js";
 import { DEMO_FAULTS, isDemoFault, type CrmView } from "./crm-view.js";
 import type { Persona } from "./personas.js";
 
@@ -35,91 +37,75 @@ export interface DemoServer {
  */
 export async function startDemoServer(deps: DemoServerDeps, options: { port: number }): Promise<DemoServer> {
   let allowedHosts = new Set<string>();
-  const server = createServer((req, res) => {
-    handle(deps, allowedHosts, req, res).catch((error: unknown) => {
-      sendJson(res, 500, { ok: false, error: error instanceof Error ? error.message : String(error) });
-    });
-  });
+  const server = serveOnNode(demoRoutes(deps, (host) => allowedHosts.has(host)));
   const port = await listen(server, options.port);
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The page holds a long poll open; it would keep the server up for its whole wait.
-        server.closeAllConnections();
-      }),
+    // The page holds a long poll open; it would keep the server up for its whole wait.
+    close: () => server.close(0),
   };
 }
 
 /** The port asked for, or any free one when it is taken (another demo, or whatever else uses 3000). */
-async function listen(server: Server, port: number): Promise<number> {
-  const attempt = (p: number) =>
-    new Promise<number>((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      server.once("error", onError);
-      server.listen(p, "127.0.0.1", () => {
-        server.off("error", onError);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
+async function listen(server: NodeServer, port: number): Promise<number> {
   try {
-    return await attempt(port);
+    return (await server.listen(port, "127.0.0.1")).port;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw error;
-    return attempt(0);
+    if (!(error instanceof Error && "code" in error && error.code === "EADDRINUSE") || port === 0) throw error;
+    return (await server.listen(0, "127.0.0.1")).port;
   }
 }
 
-const CONTROL_ROUTES = /^\/control\/(?:(?:text|contact|callback)|chats\/-?\d+\/messages)$/;
+const json = (c: Context, status: 200 | 400 | 403 | 404 | 413 | 415 | 500, payload: Record<string, unknown>) =>
+  c.json(payload, status, { "cache-control": "no-store" });
 
-async function handle(deps: DemoServerDeps, allowedHosts: Set<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function demoRoutes(deps: DemoServerDeps, isOwnHost: (host: string) => boolean): Hono<NodeEnv> {
+  const app = new Hono<NodeEnv>();
   // Only this machine's own pages: a web site the person visits cannot drive the sandbox through a
   // renamed host (DNS rebinding) or a cross-site form (JSON bodies need a CORS preflight nobody answers).
-  if (!allowedHosts.has(req.headers.host ?? "")) return sendJson(res, 403, { ok: false, error: "unknown host" });
-  if (req.method === "POST" && !(req.headers["content-type"] ?? "").startsWith("application/json")) {
-    return sendJson(res, 415, { ok: false, error: "send JSON" });
-  }
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const route = `${req.method ?? "GET"} ${url.pathname}`;
-
-  if (CONTROL_ROUTES.test(url.pathname)) {
-    const userSide = url.pathname.includes("/chats/") ? req.method === "GET" : req.method === "POST";
-    if (userSide) return handleControlRequest(deps.telegram, req, res, url);
-  }
-  switch (route) {
-    case "GET /":
-      return sendPage(res);
-    case "GET /demo/info":
-      return sendJson(res, 200, {
-        ok: true,
-        bot: { first_name: deps.telegram.botUser.first_name, username: deps.telegram.botUser.username },
-        personas: deps.personas,
-        faults: Object.keys(DEMO_FAULTS),
-      });
-    case "GET /demo/crm":
-      return sendJson(res, 200, {
-        ok: true,
-        fault: deps.crm.fault,
-        leads: deps.crm.rows(),
-        queue: await deps.store.leads.countByState(),
-      });
-    case "POST /demo/crm/fault": {
-      const body = await readJson(req);
-      if (!isDemoFault(body?.fault)) {
-        return sendJson(res, 400, { ok: false, error: `fault must be one of ${Object.keys(DEMO_FAULTS).join(", ")}` });
-      }
-      deps.crm.setFault(body.fault);
-      return sendJson(res, 200, { ok: true, fault: deps.crm.fault });
+  app.use(async (c, next) => {
+    if (!isOwnHost(c.req.header("host") ?? "")) return json(c, 403, { ok: false, error: "unknown host" });
+    if (c.req.method === "POST" && !(c.req.header("content-type") ?? "").startsWith("application/json")) {
+      return json(c, 415, { ok: false, error: "send JSON" });
     }
-    case "GET /demo/events":
-      return sendJson(res, 200, { ok: true, events: await deps.store.events.recent(30, 0) });
-    case "GET /demo/commands":
-      return sendJson(res, 200, { ok: true, commands: commandMenu(deps.telegram, url.searchParams) });
-  }
-  sendJson(res, 404, { ok: false, error: `no route ${route}` });
+    return next();
+  });
+
+  // The user's side of the fake Telegram, answered by the fake's own control routes (on Node's request and response).
+  const control = async (c: Context<NodeEnv>) => {
+    await handleControlRequest(deps.telegram, c.env.incoming, c.env.outgoing, new URL(c.req.url));
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.post("/control/:kind{text|contact|callback}", control);
+  app.get("/control/chats/:chat{-?[0-9]+}/messages", control);
+
+  app.get("/", async () => pageResponse());
+  app.get("/demo/info", (c) =>
+    json(c, 200, {
+      ok: true,
+      bot: { first_name: deps.telegram.botUser.first_name, username: deps.telegram.botUser.username },
+      personas: deps.personas,
+      faults: Object.keys(DEMO_FAULTS),
+    }),
+  );
+  app.get("/demo/crm", async (c) =>
+    json(c, 200, { ok: true, fault: deps.crm.fault, leads: deps.crm.rows(), queue: await deps.store.leads.countByState() }),
+  );
+  app.post("/demo/crm/fault", bodyLimit({ maxSize: 16 * 1024, onError: (c) => json(c, 413, { ok: false, error: "too large" }) }), async (c) => {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const fault = body !== null && typeof body === "object" && "fault" in body ? body.fault : undefined;
+    if (!isDemoFault(fault)) return json(c, 400, { ok: false, error: `fault must be one of ${Object.keys(DEMO_FAULTS).join(", ")}` });
+    deps.crm.setFault(fault);
+    return json(c, 200, { ok: true, fault: deps.crm.fault });
+  });
+  app.get("/demo/events", async (c) => json(c, 200, { ok: true, events: await deps.store.events.recent(30, 0) }));
+  app.get("/demo/commands", (c) => json(c, 200, { ok: true, commands: commandMenu(deps.telegram, new URL(c.req.url).searchParams) }));
+
+  app.notFound((c) => json(c, 404, { ok: false, error: `no route ${c.req.method} ${c.req.path}` }));
+  app.onError((error, c) => json(c, 500, { ok: false, error: error.message }));
+  return app;
 }
 
 /** The menu a private chat shows: the narrowest scope the bot set commands for, in the person's language first. */
@@ -141,47 +127,25 @@ function commandMenu(telegram: FakeTelegram, query: URLSearchParams): { command:
  * allowed by its hash and nothing else runs: bot texts are rendered as DOM nodes, but a slip there
  * still could not execute anything.
  */
-async function sendPage(res: ServerResponse): Promise<void> {
+async function pageResponse(): Promise<Response> {
   const html = await readFile(new URL("./page.html", import.meta.url), "utf8");
   const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
   const hash = createHash("sha256").update(script).digest("base64");
-  res.writeHead(200, {
-    "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
-    "content-security-policy": [
-      "default-src 'none'",
-      `script-src 'sha256-${hash}'`,
-      "style-src 'unsafe-inline'",
-      "connect-src 'self'",
-      "img-src 'self' data:",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join("; "),
-    "x-content-type-options": "nosniff",
+  return new Response(html, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy": [
+        "default-src 'none'",
+        `script-src 'sha256-${hash}'`,
+        "style-src 'unsafe-inline'",
+        "connect-src 'self'",
+        "img-src 'self' data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join("; "),
+      "x-content-type-options": "nosniff",
+    },
   });
-  res.end(html);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 16 * 1024) return undefined;
-    chunks.push(chunk);
-  }
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
-  res.end(body);
 }
