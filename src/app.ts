@@ -17,11 +17,13 @@ import { createI18n, translateWith } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
 import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./runtime/bot-metrics.js";
+import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
 import { within } from "./runtime/within.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
+import { createWriteHealth, watchWrites, type WriteHealthOptions } from "./store/write-health.js";
 
 export interface App {
   bot: Bot<BotContext>;
@@ -41,10 +43,15 @@ export interface AppOptions {
   config: Config;
   log: Logger;
   /** Delivery timings, for tests that cannot wait minutes for a retry. */
-  outbox?: Partial<Pick<OutboxOptions, "answerWithinMs" | "baseDelayMs" | "maxDelayMs" | "pollIntervalMs">>;
+  outbox?: Partial<
+    Pick<OutboxOptions, "answerWithinMs" | "baseDelayMs" | "maxDelayMs" | "pollIntervalMs" | "writeRetryBaseMs" | "writeRetryMaxMs">
+  >;
   /** Alert folding, for tests that cannot wait an hour for a reminder. */
   alerts?: Partial<Pick<AlertCenterOptions, "failuresBeforeAlert" | "remindEveryMs" | "foldLeadFailuresMs">>;
   runtime?: RuntimeOptions;
+  /** Tests: a decorator around the opened store (fault injection), and the timings of noticing write failures. */
+  wrapStore?: (store: Store) => Store;
+  storeWrites?: Partial<Pick<WriteHealthOptions, "settleMs" | "probeBaseMs" | "probeMaxMs">>;
 }
 
 /** Production runtime settings that are not the operator's business; tests change them. */
@@ -61,9 +68,17 @@ export interface RuntimeOptions {
 const ALLOWED_UPDATES: AllowedUpdate[] = ["message", "callback_query"];
 
 /** Wires the parts together; nothing connects anywhere until start(). */
-export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {} }: AppOptions): App {
+export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {}, wrapStore, storeWrites }: AppOptions): App {
   const metrics = createBotMetrics();
-  const store = openStore(config, log);
+  const opened = openStore(config, log);
+  // Every write reports to writeHealth: readiness and the admins' alert follow what the disk lets through.
+  const writeHealth = createWriteHealth({
+    probe: () => store.probeWrite(),
+    log,
+    events: { failing: (problem) => alerts.storeFailing(problem), recovered: (problem) => alerts.storeRecovered(problem) },
+    ...storeWrites,
+  });
+  const store = watchWrites(wrapStore?.(opened) ?? opened, writeHealth);
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
   // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
   const i18n = createI18n<InsideContext>(config.defaultLocale);
@@ -88,6 +103,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     concurrency: config.brainysoft.concurrency,
     duplicateWindowMs: config.duplicateWindowMs,
     maxAgeMs: config.leadMaxAgeMs,
+    writeHealth,
     ...outbox,
     answerWithinMs,
     // The person first: a failure to tell them keeps the lead "not notified"; journal and alerts only observe.
@@ -102,6 +118,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const countedLeads = countSubmitOutcomes(leads, metrics);
   bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n });
   const theBot = bot;
+  // In front of the bot in either mode: what one chat may have in flight (runtime/chat-gate.ts).
+  const chatGate = createChatGate({ api: bot.api, t, defaultLocale: config.defaultLocale, log, onDropped: () => metrics.floodDropped.inc() });
   let poller: Poller | undefined;
   const webhookInFlight = createInFlight();
   let stopping: Promise<void> | undefined;
@@ -121,6 +139,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       mode: config.mode,
       takingUpdates: () => stopping === undefined && (config.mode === "webhook" || poller?.isRunning() === true),
       store,
+      storeWriteProblem: () => writeHealth.problem(),
       telegramProbe: (signal) => probeApi.getMe(grammySignal(signal)),
       brainysoft: client,
     },
@@ -130,6 +149,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         bot,
         secret: config.webhook.secret,
         inFlight: webhookInFlight,
+        chatGate,
         log,
         answerWithinMs: runtime.webhookAnswerWithinMs ?? 5_000,
         accepting: () => stopping === undefined,
@@ -167,7 +187,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       } else {
         // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
         await theBot.api.deleteWebhook();
-        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log });
+        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate });
       }
       log.info({ bot: theBot.botInfo.username, mode: config.mode }, "bot started");
     },
@@ -176,8 +196,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         // One deadline for all the waiting, each step capped by what is left of it, so that a stop never
         // takes longer than shutdownTimeoutMs; past it, whatever is unfinished is safe in the store
         // (write-ahead) and Telegram re-sends the updates this process did not confirm.
-        const deadline = Date.now() + shutdownTimeoutMs;
-        const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - Date.now()));
+        const deadline = performance.now() + shutdownTimeoutMs;
+        const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - performance.now()));
         // No new updates (the webhook answers 503 from now on); those taken finish; polling confirms them.
         if (poller) await poller.stop(left());
         else if (!(await webhookInFlight.idle(left()))) log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
@@ -187,6 +207,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         // A message to admins held up by Telegram must not hold up the shutdown.
         if (!(await within(alerts.stop(), left(5_000)))) log.warn("stopping with admin alerts still being sent");
         await within(client.close(), left(1_000));
+        writeHealth.stop();
         await store.close();
         log.info("bot stopped");
       })();

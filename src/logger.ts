@@ -21,12 +21,12 @@ export interface LoggerOptions {
  * and messages that carry them by accident (an HTTP error quoting a URL with the bot token in it).
  */
 export function createLogger(options: LoggerOptions): Logger {
-  // Very short "secrets" (test fixtures) would shred ordinary words; real tokens are long.
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
+  const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+  const scrub = secretScrubber(secrets);
   const destination = options.pretty
     ? pretty({ destination: options.destination ?? 1, colorize: options.destination === undefined, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" })
     : options.destination;
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       base: undefined,
@@ -35,10 +35,58 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: "[secret]",
       },
       serializers: { err: safeError },
-      hooks: secrets.length === 0 ? {} : { streamWrite: (line) => secrets.reduce((acc, s) => acc.split(s).join("[secret]"), line) },
+      hooks: secrets.length === 0 ? {} : { streamWrite: (line) => scrubLine(line, scrub) },
     },
     destination,
   );
+  if (secrets.some((s) => s.length < WHOLE_WORD_BELOW)) {
+    logger.warn(
+      `a configured secret is shorter than ${WHOLE_WORD_BELOW} characters: logs hide it only where it stands alone, and it is easy to guess; use a longer one`,
+    );
+  }
+  return logger;
+}
+
+/**
+ * Secrets of this length or more are cut out wherever they appear (in a URL a token is glued to other
+ * characters: `/bot<token>/getMe`). A shorter one (a password "abc", even "7") is cut out only where it
+ * stands alone, between characters that are not letters or digits (`?password=abc&`, `"abc"`): cut out
+ * of ordinary words and numbers ("fabc", "1734") it would shred every line, and the holes would show
+ * the secret by where they are.
+ */
+const WHOLE_WORD_BELOW = 6;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** One function that hides every secret in a piece of text. */
+function secretScrubber(secrets: readonly string[]): (text: string) => string {
+  const long = secrets.filter((s) => s.length >= WHOLE_WORD_BELOW);
+  const short = secrets.filter((s) => s.length < WHOLE_WORD_BELOW).map(escapeRegExp);
+  const alone = short.length === 0 ? undefined : new RegExp(`(?<![\\p{L}\\p{N}])(?:${short.join("|")})(?![\\p{L}\\p{N}])`, "gu");
+  return (text) => {
+    const cut = long.reduce((acc, s) => acc.split(s).join("[secret]"), text);
+    return alone ? cut.replace(alone, "[secret]") : cut;
+  };
+}
+
+/**
+ * A JSON line with the secrets taken out of its string values only (never keys, never numbers), so it
+ * stays valid JSON even for a secret like "1"; anything that is not JSON is scrubbed as plain text.
+ */
+function scrubLine(line: string, scrub: (text: string) => string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return scrub(line);
+  }
+  const walk = (value: unknown): unknown => {
+    if (typeof value === "string") return scrub(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, walk(v)]));
+    return value;
+  };
+  return `${JSON.stringify(walk(parsed))}\n`;
 }
 
 /** The configured secrets a log line must never show. */

@@ -2,33 +2,27 @@ import { existsSync } from "node:fs";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger, secretsOf } from "./logger.js";
+import { stopOnSignals } from "./runtime/stop-signals.js";
 import { StoreOpenError } from "./store/sqlite.js";
 
 /** Start-up problems an operator can fix get one readable line each, no stack trace, and exit code 1. */
 async function main(): Promise<void> {
+  // Set by npm for the scripts it runs; read before .env can add anything.
+  const startedByNpm = process.env.npm_lifecycle_event !== undefined;
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty, secrets: secretsOf(config) });
   const app = createApp({ config, log });
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    // A second signal means "now": a lead in flight is in the store already and is delivered after the next start.
-    if (++signals > 1) {
-      log.warn({ signal }, "second signal: exiting at once");
-      process.exit(1);
-    }
-    log.info({ signal }, "shutting down");
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  stopOnSignals({
+    stop: () => app.stop(),
+    exit: (code) => process.exit(code),
+    log,
+    signals: process,
+    // Under `npm start` the bot must not outlive npm (see stop-signals.ts); elsewhere (node as PID 1 in a
+    // container, systemd, nohup) the parent is the supervisor or deliberately gone, and is not watched.
+    parentPid: startedByNpm ? () => process.ppid : undefined,
+  });
   await app.start();
 }
 

@@ -1,7 +1,8 @@
 /**
  * Tells every admin when Brainysoft stops answering or refuses the credentials, when it answers
- * again, and when a lead fails for good: one message per event, never one per lead. Repeats are
- * folded into a count that the recovery message (or an hourly reminder) carries.
+ * again, when a lead fails for good, and when the database refuses writes and takes them again: one
+ * message per event, never one per lead. Repeats are folded into a count that the recovery message
+ * (or an hourly reminder) carries.
  */
 import type { Api } from "grammy";
 import type { CreateLeadResult } from "../brainysoft/client.js";
@@ -11,6 +12,7 @@ import type { OutboxListener } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { LeadRecord, Store } from "../store/types.js";
+import type { WriteHealthEvents } from "../store/write-health.js";
 import { formatDuration, sourceLabel, type Tr } from "./format.js";
 import { codedDetail, scrubDetail } from "./journal.js";
 
@@ -32,6 +34,10 @@ export interface AlertCenterOptions {
 }
 
 export interface AlertCenter extends OutboxListener {
+  /** The store refuses writes: told once per episode, however many writes fail in it (store-faults.ftl). */
+  storeFailing: NonNullable<WriteHealthEvents["failing"]>;
+  /** The episode is over: writes work and nothing is held in memory. */
+  storeRecovered: NonNullable<WriteHealthEvents["recovered"]>;
   /** Resolves when the messages decided so far have been sent (or failed). */
   flush(): Promise<void>;
   /** Drops pending summaries and waits for messages being sent. */
@@ -177,6 +183,16 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
       else if (result.kind === "transient" || result.kind === "auth") failed(result.kind === "auth" ? "auth" : "down", result);
       // A field error with the person still there is theirs to fix (they are asked again); later, nobody can.
       if (outcome.kind === "rejected" || (outcome.kind === "field-error" && !awaited)) leadFailed(outcome.lead, result);
+    },
+    // Not journalled: the journal is in the store that is failing.
+    storeFailing(problem) {
+      if (stopped) return;
+      const detail = escapeHtml(scrubDetail(problem.error, 120));
+      tell(async () => t("alert-store-failing", { detail }));
+    },
+    storeRecovered(problem) {
+      if (stopped) return;
+      tell(async () => t("alert-store-recovered", { duration: formatDuration(problem.durationMs, t), failures: problem.failures }));
     },
     flush: () => queue,
     async stop() {

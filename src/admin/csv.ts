@@ -10,7 +10,15 @@ export function csvCell(value: string | number | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Rows joined with CRLF, after a byte-order mark so that Excel reads Cyrillic as UTF-8. */
+/** What a file starts with: a byte-order mark, so that Excel reads Cyrillic as UTF-8. */
+export const CSV_START = "\uFEFF";
+
+/** One line of cells, ending in CRLF: files are written a row at a time. */
+export function csvRow(cells: ReadonlyArray<string | number | undefined>): string {
+  return `${cells.map(csvCell).join(",")}\r\n`;
+}
+
+/** Rows joined with CRLF, after the byte-order mark. */
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string {
-  return `\uFEFF${rows.map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
+  return `${CSV_START}${rows.map(csvRow).join("")}`;
 }

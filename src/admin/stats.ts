@@ -41,16 +41,26 @@ export function percentile(sorted: readonly number[], q: number): number {
 const MAX_CALLS = 20_000;
 const CALL_KINDS = ["crm-ok", "crm-error"];
 
-function period(leads: readonly LeadRecord[], duplicates: number, calls: readonly LeadEvent[]): PeriodStats {
-  const byState: Record<LeadState, number> = { pending: 0, delivered: 0, duplicate: 0, rejected: 0, failed: 0 };
+/** Leads by where they came from, most first (ties in a stable order). */
+function countBySource(leads: readonly LeadRecord[]): Array<{ source: SourceOf; count: number }> {
   const sources = new Map<string, { source: SourceOf; count: number }>();
   for (const lead of leads) {
-    byState[lead.state] += 1;
     const key = sourceKey(lead);
     const entry = sources.get(key) ?? { source: { actor: lead.actor, agentId: lead.agentId, source: lead.source }, count: 0 };
     entry.count += 1;
     sources.set(key, entry);
   }
+  return [...sources.values()].sort((a, b) => b.count - a.count || sourceKey(a.source).localeCompare(sourceKey(b.source)));
+}
+
+/** The last 7 days' leads by source, for the full list behind /stats (which shows the first few). */
+export async function collectWeekSources(store: Pick<Store, "leads">, now: number): Promise<Array<{ source: SourceOf; count: number }>> {
+  return countBySource(await store.leads.listCreatedBetween(startOfDay(now, 6), now + 1));
+}
+
+function period(leads: readonly LeadRecord[], duplicates: number, calls: readonly LeadEvent[]): PeriodStats {
+  const byState: Record<LeadState, number> = { pending: 0, delivered: 0, duplicate: 0, rejected: 0, failed: 0 };
+  for (const lead of leads) byState[lead.state] += 1;
   // A name or phone Brainysoft refused while the person was there was asked again and made a new lead:
   // not a delivery failure.
   const corrected = leads.filter((l) => l.state === "rejected" && l.lastError?.startsWith("field-")).length;
@@ -63,7 +73,7 @@ function period(leads: readonly LeadRecord[], duplicates: number, calls: readonl
     leads: leads.length,
     byState,
     duplicates,
-    bySource: [...sources.values()].sort((a, b) => b.count - a.count || sourceKey(a.source).localeCompare(sourceKey(b.source))),
+    bySource: countBySource(leads),
     successRate: finished === 0 ? undefined : byState.delivered / finished,
     latency:
       latencies.length === 0

@@ -88,7 +88,9 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     try {
       await next();
     } finally {
-      await store.updates.markHandled(id, now());
+      // Not remembering it (a full disk) must not turn a handled update into an apology after the answer;
+      // a copy Telegram sends again is handled again, which finds the lead already saved.
+      await store.updates.markHandled(id, now()).catch((error: unknown) => log.error({ err: error, update: id }, "could not remember a handled update"));
     }
   });
   if (deps.metrics) bot.use(countUpdates(deps.metrics));

@@ -1,4 +1,4 @@
-import type { MockBrainysoft, MockFault } from "../../test/harness/mock-brainysoft.js";
+import type { MockBrainysoft, MockFault } from "../fakes/mock-brainysoft.js";
 
 /** The outages the sandbox can switch on, as the mock Brainysoft plays them. */
 export const DEMO_FAULTS = {

@@ -1,4 +1,4 @@
-import type { FakeUser } from "../../test/harness/fake-telegram.js";
+import type { FakeUser } from "../fakes/fake-telegram.js";
 
 /** Someone the sandbox lets you be: a Telegram user with a role the demo bot is configured to give them. */
 export interface Persona {

@@ -17,6 +17,8 @@ export interface ReadinessDeps {
   mode: "polling" | "webhook";
   takingUpdates(): boolean;
   store: Pick<Store, "leads">;
+  /** Undefined while the store takes writes; else why not (reads alone do not show a full disk). */
+  storeWriteProblem?: () => { error: string } | undefined;
   /** A Bot API call that proves Telegram answers with our token (getMe). */
   telegramProbe(signal: AbortSignal): Promise<unknown>;
   /** Its ping caches, shares and cancels itself, on its own connections (see the client). */
@@ -78,6 +80,8 @@ export function createReadinessCheck(deps: ReadinessDeps): (signal?: AbortSignal
       (async (): Promise<Readiness["store"]> => {
         try {
           const counts = await answerWithin(deps.store.leads.countByState(), timeoutMs, "the store");
+          const writes = deps.storeWriteProblem?.();
+          if (writes) return { ok: false, pendingLeads: counts.pending, error: `writes fail: ${writes.error}` };
           return { ok: true, pendingLeads: counts.pending };
         } catch (error) {
           return { ok: false, error: describe(error) };

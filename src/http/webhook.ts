@@ -4,6 +4,7 @@ import type { Bot } from "grammy";
 import type { Update } from "grammy/types";
 import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../logger.js";
+import type { ChatGate } from "../runtime/chat-gate.js";
 import { handleUpdateSafely } from "../runtime/handle-update.js";
 import type { InFlight } from "../runtime/in-flight.js";
 import { within } from "../runtime/within.js";
@@ -16,6 +17,8 @@ export interface WebhookOptions {
   bot: Bot<BotContext>;
   secret: string;
   inFlight: InFlight;
+  /** Drops a flooding chat's excess; a dropped update is answered 200, so Telegram does not send it again. */
+  chatGate: ChatGate;
   log: Logger;
   /**
    * How long Telegram waits for the answer: the update is answered when handled, or after this long
@@ -34,7 +37,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
  * bot's update de-duplication, so it is handled once however often it arrives.
  */
 export function webhookHandler(options: WebhookOptions): RouteHandler {
-  const { bot, inFlight, log } = options;
+  const { bot, inFlight, chatGate, log } = options;
   const expected = Buffer.from(options.secret, "utf8");
 
   return async (req, res) => {
@@ -48,8 +51,12 @@ export function webhookHandler(options: WebhookOptions): RouteHandler {
     const update = parseUpdate(body);
     if (!update) return send(res, 400, TEXT, "not an update");
 
+    if (!chatGate.admit(update)) return send(res, 200, TEXT, "");
     inFlight.add(update.update_id);
-    const handling = handleUpdateSafely(bot, update, log).finally(() => inFlight.done(update.update_id));
+    const handling = handleUpdateSafely(bot, update, log).finally(() => {
+      chatGate.done(update);
+      inFlight.done(update.update_id);
+    });
     if (!(await within(handling, options.answerWithinMs))) {
       log.info({ update: update.update_id }, "webhook answered before the update was handled");
     }

@@ -2,7 +2,9 @@ import type { BrainysoftClient, CreateLeadResult } from "../brainysoft/client.js
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import { within } from "../runtime/within.js";
-import type { DeliveryErrorClass, LeadRecord, NewLead, Store } from "../store/types.js";
+import type { DeliveryErrorClass, LeadRecord, LeadStore, NewLead, Store } from "../store/types.js";
+import type { WriteHealth } from "../store/write-health.js";
+import { createHeldResults, type OwedWrite } from "./held-results.js";
 import { createLimiter } from "./limiter.js";
 
 /** What the person who handed a lead in is told right away. */
@@ -75,20 +77,45 @@ export interface OutboxOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   pollIntervalMs?: number;
+  /** Wall-clock Unix ms: what is stored (creation, updates), and a lead's age, which outlives the process. */
   now?: () => number;
+  /** Monotonic ms (default performance.now): how long to wait, which a clock set forward or back must not change. */
+  clock?: () => number;
   random?: () => number;
+  /** A result the store refused is written again after about writeRetryBaseMs, doubling, capped at writeRetryMaxMs. */
+  writeRetryBaseMs?: number;
+  writeRetryMaxMs?: number;
+  /** Told how many results the outbox holds because the store refused them: readiness and the admins' alert. */
+  writeHealth?: Pick<WriteHealth, "owed">;
 }
+
+/** The writes that record an attempt's result. */
+type ResultWrites = Pick<LeadStore, "markDelivered" | "markFinal" | "markRetry">;
 
 const FIELD_ERRORS = { firstName: "field-firstName", mobilePhone: "field-mobilePhone" } as const;
 
 export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const { store, client, log, listener } = options;
   const now = options.now ?? Date.now;
+  const clock = options.clock ?? (() => performance.now());
   const random = options.random ?? Math.random;
   const answerWithinMs = options.answerWithinMs ?? 20_000;
   const baseDelayMs = options.baseDelayMs ?? 2_000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
   const limit = createLimiter(options.concurrency);
+  // Retry times are stored as Unix ms (they must survive a restart) but read off a monotonic clock
+  // started at the wall-clock time of this process's start: a clock set forward would otherwise send
+  // every waiting lead at once, and one set back would stall them all for as long as the jump.
+  const startedWall = now();
+  const startedMono = clock();
+  const scheduleNow = () => Math.round(startedWall + (clock() - startedMono));
+  /** Results the store refused: such a lead is never sent again until they are written. */
+  const held = createHeldResults({
+    log,
+    baseMs: options.writeRetryBaseMs ?? 1_000,
+    maxMs: options.writeRetryMaxMs ?? 30_000,
+    onCount: (count) => options.writeHealth?.owed(count),
+  });
   /** Leads with an attempt in flight: never two attempts for one lead at once. */
   const inFlight = new Map<number, Promise<SubmitOutcome>>();
   /**
@@ -122,22 +149,68 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       client.createLead({ firstName: lead.firstName, mobilePhone: lead.phone, lastName: lead.lastName }),
     );
     await observe("attempted", lead.id, () => listener.attempted?.(lead, result));
-    const outcome = await recordResult(lead, result);
+    const outcome = await record(lead, result);
     await observe("settled", lead.id, () => listener.settled?.(outcome, result, awaited.has(lead.id)));
     return outcome;
   }
 
-  async function recordResult(lead: LeadRecord, result: CreateLeadResult): Promise<SubmitOutcome> {
+  /**
+   * The result stored, or, when the store refuses it, held in memory (and the refused write retried)
+   * with the outcome answered as Brainysoft gave it: a lead created in Brainysoft is told with its number.
+   */
+  async function record(lead: LeadRecord, result: CreateLeadResult): Promise<SubmitOutcome> {
+    const writes = owingWrites();
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await recordResult(lead, result, writes.leads);
+    } catch (error) {
+      // Not a refused write (those are owed, never thrown) but something unforeseen: still, never send again blind.
+      log.error({ err: error, lead: lead.id, result: result.kind }, "could not record a delivery result");
+      const unknown: SubmitOutcome = { kind: "queued", lead };
+      held.hold(unknown, [{ what: "record", write: async () => void (await tell((await recordResult(lead, result, store.leads)).lead)) }]);
+      return unknown;
+    }
+    if (writes.owed.length > 0) held.hold(outcome, writes.owed);
+    return outcome;
+  }
+
+  /**
+   * The writes of a result, made at once; one the store refuses is kept, with every write after it for
+   * the same lead (their order matters), instead of thrown.
+   */
+  function owingWrites(): { leads: ResultWrites; owed: OwedWrite[] } {
+    const owed: OwedWrite[] = [];
+    const attemptWrite = async (what: string, id: number, write: () => Promise<void>): Promise<void> => {
+      if (owed.length === 0) {
+        try {
+          return await write();
+        } catch (error) {
+          log.error({ err: error, lead: id, write: what }, "the store refused a delivery result; it is kept and written again");
+        }
+      }
+      owed.push({ what, write });
+    };
+    return {
+      owed,
+      leads: {
+        markDelivered: (id, brainysoftId, t) => attemptWrite("markDelivered", id, () => store.leads.markDelivered(id, brainysoftId, t)),
+        markFinal: (id, state, error, t) => attemptWrite("markFinal", id, () => store.leads.markFinal(id, state, error, t)),
+        markRetry: (id, error, next, t) => attemptWrite("markRetry", id, () => store.leads.markRetry(id, error, next, t)),
+      },
+    };
+  }
+
+  async function recordResult(lead: LeadRecord, result: CreateLeadResult, leads: ResultWrites): Promise<SubmitOutcome> {
     const t = now();
     switch (result.kind) {
       case "created":
-        await store.leads.markDelivered(lead.id, result.leadId, t);
+        await leads.markDelivered(lead.id, result.leadId, t);
         return { kind: "created", lead: { ...lead, state: "delivered", brainysoftId: result.leadId }, brainysoftId: result.leadId };
       case "field-error":
-        await store.leads.markFinal(lead.id, "rejected", FIELD_ERRORS[result.field], t);
+        await leads.markFinal(lead.id, "rejected", FIELD_ERRORS[result.field], t);
         return { kind: "field-error", field: result.field, lead: { ...lead, state: "rejected" } };
       case "rejected":
-        await store.leads.markFinal(lead.id, "rejected", "rejected", t);
+        await leads.markFinal(lead.id, "rejected", "rejected", t);
         return { kind: "rejected", lead: { ...lead, state: "rejected" } };
       case "unconfirmed":
         // Maybe created: held like a refusal (no automatic retry, admins told), told apart by lastError.
@@ -145,17 +218,18 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
         return { kind: "rejected", lead: { ...lead, state: "rejected", lastError: "unconfirmed" } };
       case "auth":
       case "transient":
-        return keepOrGiveUp(lead, result.kind, t);
+        return keepOrGiveUp(lead, result.kind, t, leads);
     }
   }
 
-  async function keepOrGiveUp(lead: LeadRecord, error: DeliveryErrorClass, t: number): Promise<SubmitOutcome> {
+  async function keepOrGiveUp(lead: LeadRecord, error: DeliveryErrorClass, t: number, leads: ResultWrites): Promise<SubmitOutcome> {
+    // The age outlives the process (and its monotonic clock), so it is wall-clock time.
     if (t - (lead.requeuedAt ?? lead.createdAt) >= options.maxAgeMs) {
-      await store.leads.markFinal(lead.id, "failed", error, t);
+      await leads.markFinal(lead.id, "failed", error, t);
       return { kind: "rejected", lead: { ...lead, state: "failed", lastError: error } };
     }
-    const next = t + retryDelay(lead.attempts + 1);
-    await store.leads.markRetry(lead.id, error, next, t);
+    const next = scheduleNow() + retryDelay(lead.attempts + 1);
+    await leads.markRetry(lead.id, error, next, t);
     return { kind: "queued", lead: { ...lead, attempts: lead.attempts + 1, lastError: error, nextAttemptAt: next } };
   }
 
@@ -163,6 +237,9 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   function run(lead: LeadRecord): Promise<SubmitOutcome> {
     const running = inFlight.get(lead.id);
     if (running) return running;
+    // Its last result is not stored yet: Brainysoft may have the lead, so it is not sent again.
+    const heldOutcome = held.get(lead.id);
+    if (heldOutcome) return Promise.resolve(heldOutcome);
     const promise = attempt(lead)
       .then(async (outcome) => {
         if (!awaited.delete(lead.id)) await tell(outcome.lead);
@@ -183,12 +260,32 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       if (lead.state === "delivered" && lead.brainysoftId !== undefined) await listener.delivered?.(lead, lead.brainysoftId);
       else if (lead.state === "rejected" || lead.state === "failed") await listener.gaveUp?.(lead, lead.state);
       else return false;
-      await store.leads.markNotified(lead.id);
-      return true;
     } catch (error) {
       log.error({ err: error, lead: lead.id }, "could not tell the outcome of a delayed lead");
       return false;
     }
+    await markTold(outcomeOf(lead));
+    return true;
+  }
+
+  /** Marks a told outcome; a refused write is kept and made later, so a restart does not tell it twice. */
+  async function markTold(outcome: SubmitOutcome): Promise<void> {
+    const id = outcome.lead.id;
+    const write = () => store.leads.markNotified(id);
+    // After a result still held: the order of a lead's writes is kept.
+    if (held.get(id)) return held.hold(outcome, [{ what: "markNotified", write }]);
+    try {
+      await write();
+    } catch (error) {
+      log.error({ err: error, lead: id }, "could not mark a lead as told; it is kept and written again");
+      held.hold(outcome, [{ what: "markNotified", write }]);
+    }
+  }
+
+  /** What a lead's state says the person was (or will be) told, for a lead the outbox holds. */
+  function outcomeOf(lead: LeadRecord): SubmitOutcome {
+    if (lead.state === "delivered" && lead.brainysoftId !== undefined) return { kind: "created", lead, brainysoftId: lead.brainysoftId };
+    return lead.state === "rejected" || lead.state === "failed" ? { kind: "rejected", lead } : { kind: "queued", lead };
   }
 
   /**
@@ -199,12 +296,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
    */
   async function answeredDirectly(outcome: SubmitOutcome): Promise<SubmitOutcome> {
     if (outcome.kind === "queued" || outcome.kind === "duplicate") return outcome;
-    try {
-      await store.leads.markNotified(outcome.lead.id);
-    } catch (error) {
-      // The lead stays "not told": the next start tells it again, a repeat rather than a silence.
-      log.error({ err: error, lead: outcome.lead.id }, "could not mark a lead as told");
-    }
+    // Refused, it is written later; a crash before that tells it again at the next start, a repeat rather than a silence.
+    await markTold(outcome);
     return outcome;
   }
 
@@ -231,11 +324,21 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   }
 
   async function submit(newLead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome> {
-    const { lead, duplicate } = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
-    if (duplicate) {
+    // Results held in memory first: a refusal not yet stored would make the corrected lead look like a duplicate.
+    if (held.size > 0) await held.writeOwed();
+    const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
+    if (inserted.duplicate) {
+      const known = held.get(inserted.lead.id)?.lead;
+      if (known?.state === "rejected" || known?.state === "failed") {
+        // It matched only because its refusal is not stored: no honest answer but "try again later".
+        throw new Error(`lead ${inserted.lead.id} was refused, but the store has not taken that yet`);
+      }
+      // What the bot knows of it, also what the store has not taken yet (its number).
+      const lead = known ?? inserted.lead;
       await observe("duplicate", lead.id, () => listener.duplicate?.(lead, newLead));
       return { kind: "duplicate", lead };
     }
+    const lead = inserted.lead;
     log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
     await observe("received", lead.id, () => listener.received?.(lead));
     awaited.add(lead.id);
@@ -251,8 +354,10 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   async function deliverDue(): Promise<number> {
     if (sweeping) return sweeping;
     sweeping = (async () => {
-      const due = await store.leads.duePending(now(), 200);
-      const fresh = due.filter((lead) => !inFlight.has(lead.id));
+      // Twice the longest retry delay: anything scheduled further ahead was scheduled by a clock since set back.
+      const due = await store.leads.duePending(scheduleNow(), 200, 2 * maxDelayMs);
+      // A lead whose last result is held in memory waits for that write, never goes again meanwhile.
+      const fresh = due.filter((lead) => !inFlight.has(lead.id) && !held.get(lead.id));
       await Promise.all(fresh.map(run));
       return fresh.length;
     })().finally(() => (sweeping = undefined));
@@ -279,6 +384,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     retryNow,
     start() {
       stopped = false;
+      held.start();
       telling = tellUntold(now())
         .then((told) => {
           if (told > 0) log.info({ told }, "told outcomes left untold before the start");
@@ -303,6 +409,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       if (timer) clearTimeout(timer);
       timer = undefined;
       await Promise.allSettled([...inFlight.values(), telling]);
+      await held.stop();
     },
   };
 }

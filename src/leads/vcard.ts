@@ -24,14 +24,29 @@ export interface VCard {
   phones: VCardPhone[];
 }
 
+/**
+ * The largest card read: a real one is a few hundred bytes (Telegram's own limit for a card it sends
+ * is 2 KB), so anything near this is not an address book's card.
+ */
+export const MAX_VCARD_BYTES = 64 * 1024;
+
+/** Whether a card is over MAX_VCARD_BYTES (UTF-8), checked without encoding a huge text. */
+export function vcardTooLarge(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  // A UTF-16 unit is at least one UTF-8 byte: a text longer than the cap is over it.
+  return text.length > MAX_VCARD_BYTES || Buffer.byteLength(text, "utf8") > MAX_VCARD_BYTES;
+}
+
 interface Property {
   name: string;
   params: Map<string, string[]>;
   value: string;
 }
 
+/** A card over MAX_VCARD_BYTES is not read at all: nothing comes of it. */
 export function parseVCard(text: string): VCard {
   const card: VCard = { phones: [] };
+  if (vcardTooLarge(text)) return card;
   for (const property of properties(text)) {
     if (property.name === "END") break;
     if (property.name === "FN") card.fullName = clean(unescape(property.value));
@@ -60,14 +75,15 @@ export function leadPhones(card: VCard): string[] {
   return [...mobile, ...callable.filter((p) => !mobile.includes(p))].map((p) => p.value);
 }
 
-/** Unfolded logical lines as properties, names upper-cased and groups dropped. */
+/** Unfolded logical lines as properties, names upper-cased and groups dropped. Linear in the text. */
 function* properties(text: string): Generator<Property> {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   let index = 0;
   while (index < lines.length) {
-    let line = lines[index++] ?? "";
     // RFC folding: a line starting with a space or tab continues the previous one.
-    while (index < lines.length && /^[ \t]/.test(lines[index] ?? "")) line += (lines[index++] ?? "").slice(1);
+    const folded = [lines[index++] ?? ""];
+    while (index < lines.length && /^[ \t]/.test(lines[index] ?? "")) folded.push((lines[index++] ?? "").slice(1));
+    const line = folded.join("");
     const colon = findUnquoted(line, ":");
     if (colon < 0) continue;
     const [head = "", ...rawParams] = splitUnescaped(line.slice(0, colon), ";");
@@ -75,8 +91,14 @@ function* properties(text: string): Generator<Property> {
     let value = line.slice(colon + 1);
     if ((params.get("ENCODING") ?? []).some((e) => e.toUpperCase() === "QUOTED-PRINTABLE")) {
       // 2.1 soft line breaks: "=" at the end of a line continues the value on the next one.
-      while (value.endsWith("=") && index < lines.length) value = value.slice(0, -1) + (lines[index++] ?? "");
-      value = decodeQuotedPrintable(value);
+      const parts = [value];
+      let last = value;
+      while (last.endsWith("=") && index < lines.length) {
+        parts[parts.length - 1] = last.slice(0, -1);
+        last = lines[index++] ?? "";
+        parts.push(last);
+      }
+      value = decodeQuotedPrintable(parts.join(""));
     }
     const name = head.slice(head.lastIndexOf(".") + 1).trim().toUpperCase();
     yield { name, params, value };
@@ -112,20 +134,18 @@ function findUnquoted(text: string, char: string): number {
   return -1;
 }
 
-/** Splits on `separator` unless it is escaped with a backslash. */
+/** Splits on `separator` unless it is escaped with a backslash (the escapes stay, for unescape). */
 function splitUnescaped(text: string, separator: string): string[] {
   const parts: string[] = [];
-  let current = "";
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === "\\" && i + 1 < text.length) {
-      current += ch + text[++i]!;
-    } else if (ch === separator) {
-      parts.push(current);
-      current = "";
-    } else current += ch;
+    if (text[i] === "\\") i++;
+    else if (text[i] === separator) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
-  parts.push(current);
+  parts.push(text.slice(start));
   return parts;
 }
 
@@ -133,16 +153,38 @@ function unescape(value: string): string {
   return value.replace(/\\([\\;,nN])/g, (_, ch: string) => (ch === "n" || ch === "N" ? "\n" : ch));
 }
 
-function decodeQuotedPrintable(value: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const hex = value.slice(i + 1, i + 3);
-    if (value[i] === "=" && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(value[i]!, "utf8"));
+/**
+ * "=XX" escapes to bytes, everything else as its UTF-8 bytes, the whole read as UTF-8: one pass over
+ * the bytes into one buffer ("=" and hex digits are ASCII, so they are found among the bytes as they are).
+ */
+export function decodeQuotedPrintable(value: string): string {
+  const bytes = Buffer.from(value, "utf8");
+  const decoded = Buffer.allocUnsafe(bytes.length);
+  let length = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] ?? 0;
+    if (byte === EQUALS) {
+      const high = hexValue(bytes[i + 1]);
+      const low = hexValue(bytes[i + 2]);
+      if (high >= 0 && low >= 0) {
+        decoded[length++] = high * 16 + low;
+        i += 2;
+        continue;
+      }
+    }
+    decoded[length++] = byte;
   }
-  return Buffer.from(bytes).toString("utf8");
+  return decoded.toString("utf8", 0, length);
+}
+
+const EQUALS = 0x3d;
+
+/** The value of an ASCII hex digit, or -1. */
+function hexValue(byte: number | undefined): number {
+  if (byte === undefined) return -1;
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 function clean(value: string): string | undefined {

@@ -10,6 +10,8 @@ export interface BotMetrics {
   updates: Counter<"outcome">;
   /** Updates dropped by the per-user rate limit. */
   rateLimited: Counter;
+  /** Updates dropped because their chat already had too many in flight (runtime/chat-gate.ts). */
+  floodDropped: Counter;
   /** Leads by what the person was told: created, duplicate, queued, field-error, rejected, limit-reached,
    * and later: delivered-later, rejected-later, failed-later. */
   leads: Counter<"outcome">;
@@ -32,6 +34,11 @@ export function createBotMetrics(): BotMetrics {
       registers,
     }),
     rateLimited: new Counter({ name: "leadbot_updates_rate_limited_total", help: "Updates dropped by the per-user rate limit.", registers }),
+    floodDropped: new Counter({
+      name: "leadbot_updates_flood_dropped_total",
+      help: "Updates dropped because their chat already had too many in flight.",
+      registers,
+    }),
     leads: new Counter({ name: "leadbot_leads_total", help: "Leads by outcome as told to the person.", labelNames: ["outcome"], registers }),
     brainysoftSeconds: new Histogram({
       name: "leadbot_brainysoft_request_duration_seconds",

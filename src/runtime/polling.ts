@@ -3,6 +3,7 @@ import type { Api, Bot } from "grammy";
 import type { Update } from "grammy/types";
 import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../logger.js";
+import type { ChatGate } from "./chat-gate.js";
 import { handleUpdateSafely } from "./handle-update.js";
 import { createInFlight, type InFlight } from "./in-flight.js";
 import { within } from "./within.js";
@@ -29,8 +30,11 @@ export interface Poller {
  * than with `run()`) to know which updates were taken and which finished. `run()` neither waits for
  * handlers on stop nor confirms the last batch, so Telegram would send it again after every deploy.
  */
-export function startPolling(bot: Bot<BotContext>, options: { allowedUpdates: readonly AllowedUpdate[]; log: Logger }): Poller {
-  const { log } = options;
+export function startPolling(
+  bot: Bot<BotContext>,
+  options: { allowedUpdates: readonly AllowedUpdate[]; log: Logger; chatGate: ChatGate },
+): Poller {
+  const { log, chatGate } = options;
   const inFlight = createInFlight();
   let lastTaken: number | undefined;
   let failed = false;
@@ -46,7 +50,16 @@ export function startPolling(bot: Bot<BotContext>, options: { allowedUpdates: re
     },
   });
   const sink = createConcurrentSink<Update>(
-    { consume: (update) => handleUpdateSafely(bot, update, log).finally(() => inFlight.done(update.update_id)) },
+    {
+      // A flooding chat's excess is dropped here, so that it does not take the sink's places from other chats.
+      consume: async (update) => {
+        if (!chatGate.admit(update)) return inFlight.done(update.update_id);
+        await handleUpdateSafely(bot, update, log).finally(() => {
+          chatGate.done(update);
+          inFlight.done(update.update_id);
+        });
+      },
+    },
     async (error) => log.error({ err: error }, "update handling failed outside the bot"),
   );
   const runner = createRunner(source, sink);

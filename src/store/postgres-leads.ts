@@ -53,9 +53,10 @@ function toRecord(row: LeadRow): LeadRecord {
   };
 }
 
+// A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
 // A lead created after `now` still counts: another replica may have read its clock later but committed first.
 const FIND_RECENT = `SELECT * FROM leads
-  WHERE phone = $1 AND created_at >= $2 AND state NOT IN ('rejected', 'failed')
+  WHERE phone = $1 AND created_at >= $2 AND (state NOT IN ('rejected', 'failed') OR last_error = 'unconfirmed')
   ORDER BY created_at DESC, id DESC LIMIT 1`;
 
 export function postgresLeadStore(db: PgDb): LeadStore {
@@ -127,8 +128,14 @@ export function postgresLeadStore(db: PgDb): LeadStore {
           ORDER BY id LIMIT $4`,
         [from, to, afterId, limit],
       ),
-    listCreatedBetween: (from, to) =>
-      list(`SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [from, to]),
+    listCreatedBetween: (from, to, page) =>
+      page
+        ? list(
+            `SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 AND (created_at, id) > ($3, $4)
+              ORDER BY created_at, id LIMIT $5`,
+            [from, to, page.after?.createdAt ?? from - 1, page.after?.id ?? 0, page.limit],
+          )
+        : list(`SELECT * FROM leads WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`, [from, to]),
     countByUserSince: async (userId, since) => {
       const [row] = await db.rows<{ n: number }>(
         `SELECT count(*) AS n FROM leads

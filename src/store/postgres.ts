@@ -130,6 +130,15 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     counters: postgresWindowCounters(db),
     coordination,
     ready,
+    // The heartbeat lives under a key no conversation uses, as on SQLite: no table for one row.
+    probeWrite: async () => {
+      const at = Date.now();
+      await db.run(
+        `INSERT INTO conversations (key, value, updated_at) VALUES ('store:heartbeat', $1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [JSON.stringify(at), at],
+      );
+    },
     purge: (olderThan) =>
       db.transaction(async (tx) => {
         const now = Date.now();

@@ -55,11 +55,12 @@ export function toRecord(row: LeadRow): LeadRecord {
 }
 
 export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDue" | "releaseLease"> {
+  // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
   // A lead created after `now` still counts: another process may have read its clock later but
   // committed first while this caller waited for the write lock.
   const findRecent = db.prepare<{ phone: string; since: number }, LeadRow>(
     `SELECT * FROM leads
-      WHERE phone = @phone AND created_at >= @since AND state NOT IN ('rejected', 'failed')
+      WHERE phone = @phone AND created_at >= @since AND (state NOT IN ('rejected', 'failed') OR last_error = 'unconfirmed')
       ORDER BY created_at DESC, id DESC LIMIT 1`,
   );
   const insert = db.prepare<Record<string, string | number | null>, LeadRow>(
@@ -70,9 +71,9 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
      RETURNING *`,
   );
   const byId = db.prepare<[number], LeadRow>(`SELECT * FROM leads WHERE id = ?`);
-  const due = db.prepare<[number, number], LeadRow>(
-    `SELECT * FROM leads WHERE state = 'pending' AND next_attempt_at <= ?
-      ORDER BY created_at, id LIMIT ?`,
+  const due = db.prepare<{ now: number; far: number; limit: number }, LeadRow>(
+    `SELECT * FROM leads WHERE state = 'pending' AND (next_attempt_at <= @now OR next_attempt_at > @far)
+      ORDER BY created_at, id LIMIT @limit`,
   );
   const inStates = db.prepare<[string, number], LeadRow>(
     `SELECT * FROM leads WHERE state IN (SELECT value FROM json_each(?))
@@ -106,6 +107,12 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
   );
   const createdBetween = db.prepare<[number, number], LeadRow>(
     `SELECT * FROM leads WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id`,
+  );
+  const createdPage = db.prepare<{ from: number; to: number; afterAt: number; afterId: number; limit: number }, LeadRow>(
+    `SELECT * FROM leads
+      WHERE created_at >= @from AND created_at < @to
+        AND (created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))
+      ORDER BY created_at, id LIMIT @limit`,
   );
   const byUserSince = db
     .prepare<[number, number], number>(
@@ -151,7 +158,8 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
       const row = byId.get(id);
       return row ? toRecord(row) : undefined;
     },
-    duePending: async (now, limit) => due.all(now, limit).map(toRecord),
+    duePending: async (now, limit, horizonMs) =>
+      due.all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit }).map(toRecord),
     listByState: async (states, limit) =>
       states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord),
     markDelivered: async (id, brainysoftId, now) => {
@@ -168,7 +176,11 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
       notified.run(id);
     },
     unnotified: async (query) => unnotified.all(query).map(toRecord),
-    listCreatedBetween: async (from, to) => createdBetween.all(from, to).map(toRecord),
+    listCreatedBetween: async (from, to, page) =>
+      (page
+        ? createdPage.all({ from, to, afterAt: page.after?.createdAt ?? from - 1, afterId: page.after?.id ?? 0, limit: page.limit })
+        : createdBetween.all(from, to)
+      ).map(toRecord),
     countByUserSince: async (userId, since) => byUserSince.get(userId, since) ?? 0,
     countByState: async () => {
       const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;

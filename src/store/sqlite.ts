@@ -168,6 +168,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
   const purgeClaims = conn.prepare<[number]>(`DELETE FROM update_claims WHERE claimed_until < ?`);
   const purgeCounters = conn.prepare<[number]>(`DELETE FROM window_counters WHERE expires_at <= ?`);
+  // The heartbeat lives in the conversations table (a key no conversation uses) rather than a table of
+  // its own: no migration for one row. Purge may delete it; the next probe writes it again.
+  const heartbeat = conn.prepare<[string, number]>(
+    `INSERT INTO conversations (key, value, updated_at) VALUES ('store:heartbeat', ?, ?)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  );
   const purge = conn.transaction((olderThan: number) => {
     const events = purgeEvents.run(olderThan).changes;
     // By the de-duplication window, not the retention: ids are no personal data and are needed only that long.
@@ -192,6 +198,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     coordination,
     ready: async () => {},
     purge: async (olderThan) => purge.immediate(olderThan),
+    probeWrite: async () => {
+      const at = Date.now();
+      heartbeat.run(JSON.stringify(at), at);
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -68,20 +68,33 @@ export interface LeadEvent {
 
 export type NewLeadEvent = Omit<LeadEvent, "id" | "at"> & { at?: number };
 
+/** A piece of an ordered list of leads: the next `limit` after the lead `after` (from the start without it). */
+export interface LeadPage {
+  after?: { createdAt: number; id: number } | undefined;
+  limit: number;
+}
+
 export interface LeadStore {
   /**
    * Atomically: if a lead with the same phone was created within `windowMs` before `now` and is
-   * not rejected/failed, return it with `duplicate: true`; otherwise insert a new pending lead
+   * not rejected/failed (or is held as unconfirmed), return it with `duplicate: true`; otherwise insert a new pending lead
    * (nextAttemptAt = now) and return it with `duplicate: false`. Two racing callers with the same
    * phone get one insert. A matching lead stamped later than `now` (another process read its clock
    * later but committed first) also counts; the newest match is returned.
    */
   insertUnlessDuplicate(lead: NewLead, windowMs: number, now: number): Promise<{ lead: LeadRecord; duplicate: boolean }>;
   get(id: number): Promise<LeadRecord | undefined>;
-  /** The newest lead with this phone created since `since` that is not rejected or failed: what a duplicate would match. */
+  /**
+   * The newest lead with this phone created since `since` that is not rejected or failed (a lead held as
+   * "unconfirmed" counts: Brainysoft may have it): what a duplicate would match.
+   */
   findRecent(phone: string, since: number): Promise<LeadRecord | undefined>;
-  /** Pending leads whose nextAttemptAt <= now, oldest (by createdAt) first. */
-  duePending(now: number, limit: number): Promise<LeadRecord[]>;
+  /**
+   * Pending leads whose nextAttemptAt <= now, oldest (by createdAt) first. With `horizonMs`, also those
+   * scheduled further ahead than that: no retry is ever scheduled so far, so the clock that scheduled
+   * them has since been set back (or the process that did has been replaced), and they are due now.
+   */
+  duePending(now: number, limit: number, horizonMs?: number): Promise<LeadRecord[]>;
   /** All leads in the given states, oldest first. No states: an empty list. */
   listByState(states: readonly LeadState[], limit: number): Promise<LeadRecord[]>;
   /** A successful attempt: state delivered, brainysoftId, attempts+1, lastError cleared. Applies whatever the state. */
@@ -102,8 +115,11 @@ export interface LeadStore {
    * last updated in [from, to) and with an id above `afterId`, by id: the outbox tells them at start.
    */
   unnotified(query: { from: number; to: number; afterId: number; limit: number }): Promise<LeadRecord[]>;
-  /** Leads created in [from, to), oldest first. */
-  listCreatedBetween(from: number, to: number): Promise<LeadRecord[]>;
+  /**
+   * Leads created in [from, to), oldest first (by createdAt, then id). With `page`: at most `limit` of
+   * them, those after the lead `after` in that order, so that a long period is read in bounded pieces.
+   */
+  listCreatedBetween(from: number, to: number, page?: LeadPage): Promise<LeadRecord[]>;
   countByState(): Promise<Record<LeadState, number>>;
   /**
    * Leads a customer handed in themselves (actor "customer") created at or after `since`, for the daily
@@ -177,6 +193,11 @@ export interface Store {
    * `olderThan` (pending leads are kept). Abandoned conversation state that old goes too (not counted).
    */
   purge(olderThan: number): Promise<{ events: number; leads: number; updates: number }>;
+  /**
+   * One tiny real write (a heartbeat row); rejects when the store cannot write. While writes fail, it
+   * tells when they work again without waiting for the next lead or update.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
   /** Counters for rate limits that every replica sees. */
   counters: WindowCounters;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MENU_COMMANDS, refreshCommandMenu } from "../../src/bot/command-menus.js";
 import { createTranslate } from "../../src/i18n.js";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, customerLead, plain, say, secondAdmin, WAIT } from "./helpers.js";

@@ -11,7 +11,7 @@ import { createTranslate } from "../../src/i18n.js";
 import type { SubmitOutcome } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, Store } from "../../src/store/types.js";
-import { startFakeTelegram, type FakeTelegram } from "../harness/fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";
 
 const TOKEN = "123456789:alert-center-test-token";
 const ADMINS = [111, 222];
@@ -92,6 +92,19 @@ describe("AlertCenter", () => {
     expect(journal.map((e) => e.kind)).toEqual(["auth-failure", "outage", "recovered", "auth-failure"]);
     // The recovery is stored as numbers (3 min after the first refusal, 3 failed calls), worded when read.
     expect(JSON.parse(journal[2]!.detail!)).toEqual({ code: "recovered", seconds: 180, failures: 3 });
+  });
+
+  it("issue 12.8: tells the store's write failure once, escaped, and when it takes writes again", async () => {
+    const since = clock;
+    center.storeFailing({ since, failures: 1, error: "SQLITE_FULL: database or disk <is> full" });
+    center.storeRecovered({ since, failures: 42, error: "SQLITE_FULL: database or disk <is> full", durationMs: 7 * 60_000 });
+    await center.flush();
+    expect(texts(111)).toEqual([
+      expect.stringMatching(/^🛑 The bot cannot write to its database \(SQLITE_FULL: database or disk <is> full\)\. .*DATA_DIR/),
+      "🟢 The database takes writes again after 7 min. 42 writes failed meanwhile; what was held in memory is stored now.",
+    ]);
+    expect(telegram.sent(111)[0]?.text).toContain("&lt;is&gt;");
+    expect(texts(222)).toEqual(texts(111));
   });
 
   it("an admin who cannot be written to does not stop the others, and the journal says so", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, customerLead, inbox, plain, secondAdmin, WAIT } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { inflateSync } from "node:zlib";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import type { TestApp } from "../harness/test-app.js";
 
 export const WAIT = 10_000;

@@ -10,7 +10,7 @@ import { createTranslate } from "../../src/i18n.js";
 import { createLeadOutbox, type OutboxListener } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { NewLead, Store } from "../../src/store/types.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 
 let crm: MockBrainysoft;
 let store: Store;

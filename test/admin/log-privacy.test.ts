@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, TEST_BOT_TOKEN, TEST_CRM_TOKEN, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, customerLead, plain, say, secondAdmin, WAIT } from "./helpers.js";
 

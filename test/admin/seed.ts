@@ -13,6 +13,8 @@ export interface SeedLead {
   agentId?: number;
   /** For delivered leads: the Brainysoft call's latency, recorded as the app records it. */
   latencyMs?: number;
+  /** For pending leads: how many attempts failed so far (default 1). */
+  attempts?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function seedStore(dataDir: string, leads: SeedLead[], events: NewL
       await store.events.record({ at: seed.at, kind: "delivered", ...about, brainysoftId });
     } else if (seed.state === "pending") {
       // Not due for a month: the app's worker leaves it alone, so it stays in the queue.
-      await store.leads.markRetry(lead.id, "transient", seed.at + 30 * 86_400_000, seed.at);
+      for (let n = 0; n < (seed.attempts ?? 1); n++) await store.leads.markRetry(lead.id, "transient", seed.at + 30 * 86_400_000, seed.at);
       await store.events.record({ at: seed.at, kind: "queued", ...about, detail: "transient: HTTP 503" });
     } else {
       await store.leads.markFinal(lead.id, seed.state, seed.state === "failed" ? "transient" : "rejected", seed.at);

@@ -6,7 +6,7 @@
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { normalizePhone } from "../../src/phone.js";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp } from "../harness/test-app.js";
 
 interface Result {

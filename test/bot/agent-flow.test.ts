@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 
 const admin: FakeUser = { id: 7000, first_name: "Админ", language_code: "ru" };

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_CONVERSATION_BYTES } from "../../src/bot/conversations/bounded-storage.js";
 import { MAX_KEPT_ANSWERS } from "../../src/bot/conversations/lead.js";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 

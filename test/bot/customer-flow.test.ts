@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, TEST_CRM_TOKEN, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 

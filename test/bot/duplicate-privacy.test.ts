@@ -4,7 +4,7 @@
  * and that answer costs a lead of their daily cap, so that phones cannot be probed in bulk.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 

@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { MockAgent } from "undici";
 import { createBrainysoftClient } from "../../src/brainysoft/client.js";
 import type { BrainysoftClient, BrainysoftClientOptions } from "../../src/brainysoft/client.js";
-import { startMockBrainysoft } from "../harness/mock-brainysoft.js";
-import type { MockBrainysoft, MockBrainysoftOptions } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
+import type { MockBrainysoft, MockBrainysoftOptions } from "../../src/fakes/mock-brainysoft.js";
 
 const TOKEN = "tok-Zq81-static-secret";
 const LOGIN = { userName: "bot-user", password: "pw-Xy77-secret", customerKey: "ck-Qe55-secret", issuedToken: "sess-Wm42-secret" };

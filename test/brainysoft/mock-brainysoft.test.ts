@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import { MOCK_DEFAULT_TOKEN, startMockBrainysoft } from "../harness/mock-brainysoft.js";
+import { MOCK_DEFAULT_TOKEN, startMockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   request(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createBrainysoftClient, type BrainysoftClient, type BrainysoftClientOptions } from "../../src/brainysoft/client.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, phoneOf, SEES, upToPhone, WAIT } from "../runtime/helpers.js";
 

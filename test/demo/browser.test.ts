@@ -119,7 +119,7 @@ describe("the sandbox page", () => {
 
   it("renders bot HTML from a whitelist: no scripts, no javascript: links, no foreign elements", async () => {
     const rendered = await page.evaluate(() => {
-      // telegramHtml is the page's own renderer (a global of its inline script).
+      // telegramHtml is the page's own renderer, which src/demo/page/main.ts exposes for this test.
       const render = (window as unknown as { telegramHtml: (html: string) => DocumentFragment }).telegramHtml;
       const box = document.createElement("div");
       box.append(render('<b>bold</b> <a href="javascript:alert(1)">bad</a> <a href="https://example.org">good</a><img src=x onerror="alert(1)"><script>alert(1)</script>&lt;i&gt;'));

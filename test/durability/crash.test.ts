@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeTelegram, type FakeTelegram, type FakeUser, type SentMessage } from "../harness/fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram, type FakeUser, type SentMessage } from "../../src/fakes/fake-telegram.js";
 import { botProcessEnv, startMainProcess, type MainProcess } from "../harness/main-process.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
 import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, privateText, SEES } from "./helpers.js";
 

@@ -3,7 +3,7 @@
  * people racing with the same number. And the deep-link source of /start is recorded with the lead.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, privateText, SEES } from "./helpers.js";

@@ -1,5 +1,5 @@
 /** Small pieces shared by the durability tests. */
-import type { FakeTelegram, FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeTelegram, FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 
 /**
  * A private-chat text message as Telegram sends it, built by the test so that the very same update

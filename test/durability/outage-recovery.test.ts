@@ -3,7 +3,7 @@
  * exactly once, and each person receives the number of their own lead.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, SEES } from "./helpers.js";
 

@@ -3,7 +3,7 @@
  * and in the middle of a delivery: the conversation goes on where it was, and the lead is delivered.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, SEES } from "./helpers.js";
 

@@ -12,9 +12,9 @@
  *   kept and sent again, and the one lead arrives.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { SentMessage } from "../harness/fake-telegram.js";
+import type { SentMessage } from "../../src/fakes/fake-telegram.js";
 import { patternOf } from "../harness/locale.js";
-import type { MockFault } from "../harness/mock-brainysoft.js";
+import type { MockFault } from "../../src/fakes/mock-brainysoft.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, phoneOf, upToPhone, WAIT } from "../runtime/helpers.js";
 

@@ -19,7 +19,7 @@
  *   reach the bot: it asks Telegram only for messages and callback queries.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import {

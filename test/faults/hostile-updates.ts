@@ -5,7 +5,7 @@
  * in a group only when addressed, nothing for updates the bot never asked Telegram for.
  */
 import type { Chat, Message } from "grammy/types";
-import type { FakeTelegram, FakeUser } from "../harness/fake-telegram.js";
+import type { FakeTelegram, FakeUser } from "../../src/fakes/fake-telegram.js";
 
 export const HOSTILE_USERS = 50;
 export const HOSTILE_UPDATES = 1_000;

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile, webhookCallback } from "grammy";
 import type { Update } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeTelegram, type FakeTelegram, type FakeUser } from "./fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../../src/fakes/fake-telegram.js";
 
 const alice: FakeUser = { id: 1001, first_name: "Alice", username: "alice", language_code: "ru" };
 const bob: FakeUser = { id: 1002, first_name: "Bob" };
@@ -279,10 +279,11 @@ describe("Bot API checks", () => {
     expect(fake.sent(alice.id).map((m) => [m.method, m.deleted ?? false])).toEqual([["sendMessage", true], ["deleteMessage", false]]);
   });
 
-  it("answers 401 to a wrong token and an honest 404 to unsupported methods", async () => {
+  it("answers 401 to a wrong token and Telegram's 404 to a method it does not know", async () => {
     expect(await api("getMe", {}, "123:wrong")).toEqual({ status: 401, json: { ok: false, error_code: 401, description: "Unauthorized" } });
-    const unknown = await api("sendPoll", { chat_id: 1 });
-    expect(unknown).toEqual({ status: 404, json: { ok: false, error_code: 404, description: "Not Found: method sendPoll is not supported by the fake" } });
+    const unknown = await api("sendMesage", { chat_id: 1, text: "x" });
+    expect(unknown).toEqual({ status: 404, json: { ok: false, error_code: 404, description: "Not Found" } });
+    expect(fake.calls.at(-1)).toMatchObject({ method: "sendMesage", error: { code: 404, description: "Not Found" } });
     expect((await api("getme")).json.result).toMatchObject({ id: 1234567890, is_bot: true, username: "fake_test_bot" });
   });
 
@@ -294,6 +295,111 @@ describe("Bot API checks", () => {
     expect((await api("setMyCommands", { commands: [{ command: "Start!", description: "x" }] })).json.description).toBe("Bad Request: BOT_COMMAND_INVALID");
     await api("deleteMyCommands", { language_code: "ru" });
     expect(fake.commands({ type: "default" }, "ru")).toEqual([]);
+  });
+});
+
+describe("Telegram's limits and parameter checks", () => {
+  const description = async (method: string, body: Record<string, unknown>) => {
+    const answer = await api(method, body);
+    expect(answer.status).toBe(answer.json.ok ? 200 : answer.json.error_code);
+    return answer.json.ok ? "ok" : answer.json.description;
+  };
+
+  it("refuses a call without a required parameter, in Telegram's words", async () => {
+    expect(await description("sendChatAction", { chat_id: alice.id })).toBe("Bad Request: wrong parameter action in request");
+    expect(await description("deleteMessage", { chat_id: alice.id })).toBe("Bad Request: message identifier is not specified");
+    expect(await description("deleteMessage", { message_id: 1 })).toBe("Bad Request: chat identifier is not specified");
+    expect(await description("sendDocument", { chat_id: alice.id })).toBe("Bad Request: there is no document in the request");
+    expect(await description("setMyCommands", {})).toBe("Bad Request: can't parse commands JSON object");
+    expect(await description("answerCallbackQuery", { text: "x" })).toBe(
+      "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    );
+    expect(await description("sendMessage", { chat_id: alice.id, text: null })).toBe("Bad Request: message text is empty");
+  });
+
+  it("refuses parameters of the wrong type", async () => {
+    expect(await description("sendMessage", { chat_id: alice.id, text: 42 })).toBe('Bad Request: parameter "text" must be of type String');
+    expect(await description("sendMessage", { chat_id: alice.id, text: "x", reply_markup: "[1" })).toBe(
+      "Bad Request: can't parse reply keyboard markup JSON object",
+    );
+    expect(await description("sendMessage", { chat_id: alice.id, text: "x", entities: { type: "bold" } })).toBe(
+      "Bad Request: can't parse entities JSON object",
+    );
+    expect(await description("sendMessage", { chat_id: alice.id, text: "x", disable_notification: "yes" })).toBe(
+      'Bad Request: parameter "disable_notification" must be of type Boolean',
+    );
+    expect(await description("deleteMessage", { chat_id: alice.id, message_id: "first" })).toBe(
+      'Bad Request: parameter "message_id" must be of type Integer',
+    );
+    expect(await description("getUpdates", { timeout: [30] })).toBe('Bad Request: parameter "timeout" must be of type Integer');
+    expect(await description("sendMessage", { chat_id: { id: alice.id }, text: "x" })).toBe(
+      'Bad Request: parameter "chat_id" must be of type Integer|String',
+    );
+    // Form fields are text: numbers and booleans written as text are what they say.
+    const form = new URLSearchParams({ chat_id: String(alice.id), text: "x", disable_notification: "true", reply_markup: '{"remove_keyboard":true}' });
+    const sent = await fetch(`${fake.apiRoot}/bot${fake.token}/sendMessage`, { method: "POST", body: form });
+    expect(((await sent.json()) as { ok: boolean }).ok).toBe(true);
+  });
+
+  it("counts a text after entity parsing: 4096 characters pass, 4097 do not, tags and &lt; do not count twice", async () => {
+    expect(await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4000)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" })).toBe("ok");
+    expect(await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4001)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" })).toBe(
+      "Bad Request: message is too long",
+    );
+    const sent = await api("sendMessage", { chat_id: alice.id, text: "short" });
+    const edit = { chat_id: alice.id, message_id: sent.json.result.message_id };
+    expect(await description("editMessageText", { ...edit, text: "y".repeat(4097) })).toBe("Bad Request: message is too long");
+    expect(await description("editMessageText", { ...edit, text: "<p>y</p>", parse_mode: "HTML" })).toBe(
+      'Bad Request: can\'t parse entities: Unsupported start tag "p" at byte offset 0',
+    );
+    expect(await description("editMessageText", { ...edit, text: "<b><i>y</b></i>", parse_mode: "HTML" })).toMatch(
+      /^Bad Request: can't parse entities: Unmatched end tag/,
+    );
+  });
+
+  it("holds captions to 1024 characters and callback data to 64 bytes", async () => {
+    const upload = async (caption: string) => {
+      const form = new FormData();
+      form.set("chat_id", String(alice.id));
+      form.set("caption", caption);
+      form.set("document", new Blob(["a,b\r\n"]), "x.csv");
+      const res = await fetch(`${fake.apiRoot}/bot${fake.token}/sendDocument`, { method: "POST", body: form });
+      return ((await res.json()) as { ok: boolean; description?: string }).description ?? "ok";
+    };
+    expect(await upload("c".repeat(1024))).toBe("ok");
+    expect(await upload("c".repeat(1025))).toBe("Bad Request: message caption is too long");
+    // 32 Cyrillic letters are 64 bytes; 33 are 66.
+    const keyboard = (data: string) => ({ inline_keyboard: [[{ text: "b", callback_data: data }]] });
+    expect(await description("sendMessage", { chat_id: alice.id, text: "x", reply_markup: keyboard("ж".repeat(32)) })).toBe("ok");
+    expect(await description("sendMessage", { chat_id: alice.id, text: "x", reply_markup: keyboard("ж".repeat(33)) })).toBe(
+      "Bad Request: BUTTON_DATA_INVALID",
+    );
+  });
+
+  it("holds a callback query's answer to 200 characters, and the query stays answerable after a refusal", async () => {
+    const sent = await api("sendMessage", { chat_id: alice.id, text: "pick", reply_markup: { inline_keyboard: [[{ text: "A", callback_data: "a" }]] } });
+    fake.pressButton(alice, { chat_id: alice.id, message_id: sent.json.result.message_id }, "a");
+    const [update] = (await api("getUpdates")).json.result as Update[];
+    const id = update?.callback_query?.id;
+    expect(await description("answerCallbackQuery", { callback_query_id: id, text: "t".repeat(201) })).toBe("Bad Request: MESSAGE_TOO_LONG");
+    expect(await description("answerCallbackQuery", { callback_query_id: id, text: "t".repeat(200) })).toBe("ok");
+  });
+
+  it("checks a method call a webhook answers with like any other", async () => {
+    const hook = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ method: "sendMessage", chat_id: alice.id, text: "y".repeat(4097) }));
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+    try {
+      await api("setWebhook", { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
+      fake.sendText(alice, "hi");
+      await expect.poll(() => fake.calls.find((c) => c.method === "sendMessage")?.error).toEqual({ code: 400, description: "Bad Request: message is too long" });
+      expect(fake.sent(alice.id)).toEqual([]);
+    } finally {
+      await api("deleteWebhook");
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 });
 

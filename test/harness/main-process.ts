@@ -1,13 +1,14 @@
 /**
- * The real entry point, src/main.ts, in its own Node process, as `npm start` runs it: for tests that
- * stop, kill (SIGKILL) and restart the bot, or watch it refuse to start. Its JSON log lines (stdout) and
- * stderr are collected.
+ * The real entry point, src/main.ts, in its own Node process: for tests that stop, kill (SIGKILL) and
+ * restart the bot, or watch it refuse to start. It runs the sources through tsx (the same code `npm
+ * start` runs compiled, without a build step); `npmStart` runs README's `npm start` itself. Its JSON log
+ * lines (stdout) and stderr are collected.
  *
  * The process gets only the environment given (plus PATH) and runs in an empty working directory, so
  * neither the developer's environment nor a `.env` file in the repository changes what is tested.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,17 +45,26 @@ export interface MainProcessOptions {
   /** Run as another user (tests as root need one that chmod can stop). */
   uid?: number;
   gid?: number;
+  /**
+   * `npm start` in the repository (after `npm run build`), in a process group of its own as a terminal
+   * starts it. npm runs it in the repository, so every setting .env.example names is passed (blank
+   * unless given): a developer's .env there changes nothing.
+   */
+  npmStart?: boolean;
 }
 
 export function startMainProcess(options: MainProcessOptions): MainProcess {
   const cwd = mkdtempSync(join(tmpdir(), "lead-bot-cwd-"));
   if (options.uid !== undefined) chmodSync(cwd, 0o755);
-  const child = spawn(process.execPath, ["--import", TSX, MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
-  });
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env };
+  const child = options.npmStart
+    ? spawn("npm", ["start"], { cwd: ROOT, env: { ...blankSettings(), ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    : spawn(process.execPath, ["--import", TSX, MAIN], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+        ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
+      });
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = "";
@@ -115,6 +125,14 @@ export function startMainProcess(options: MainProcessOptions): MainProcess {
     },
     async dispose() {
       if (alive) child.kill("SIGKILL");
+      // npm's group: whatever it started and left behind goes too.
+      if (options.npmStart && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // nobody left in the group
+        }
+      }
       await exited;
       rmSync(cwd, { recursive: true, force: true });
     },
@@ -139,4 +157,55 @@ export function botProcessEnv(
     LOG_LEVEL: "info",
     ...overrides,
   };
+}
+
+/** Every setting .env.example names, blank: a .env file in the repository then sets none of them. */
+function blankSettings(): Record<string, string> {
+  const example = readFileSync(join(ROOT, ".env.example"), "utf8");
+  return Object.fromEntries([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => [match[1], ""]));
+}
+
+/** The pids of every process below `pid` (children, grandchildren...), from /proc. */
+export function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    const parent = statOf(Number(entry))?.ppid;
+    if (parent !== undefined) parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const visit = (p: number) => {
+    for (const child of parents.get(p) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Whether the process runs (a zombie, ended and not yet reaped, does not). */
+export function isRunning(pid: number): boolean {
+  const state = statOf(pid)?.state;
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+/** The command line of a process, or "" once it is gone. */
+export function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
+
+function statOf(pid: number): { state: string; ppid: number } | undefined {
+  if (!existsSync(`/proc/${pid}/stat`)) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
+    const [state = "", ppid = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
 }

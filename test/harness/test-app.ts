@@ -5,8 +5,8 @@ import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createLogger, secretsOf } from "../../src/logger.js";
-import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.js";
-import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "./mock-brainysoft.js";
+import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "../../src/fakes/fake-telegram.js";
+import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "../../src/fakes/mock-brainysoft.js";
 
 export const TEST_BOT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api";
 export const TEST_CRM_TOKEN = "crm-secret-token-42";
@@ -33,6 +33,9 @@ export interface TestAppOptions {
   /** Options of the fake Bot API server (webhook timings). */
   telegram?: FakeTelegramOptions;
   dataDir?: string;
+  /** A decorator around the real store, e.g. one that makes writes fail (test/harness/faulty-store.ts). */
+  wrapStore?: AppOptions["wrapStore"];
+  storeWrites?: AppOptions["storeWrites"];
 }
 
 /** The real bot, polling a fake Bot API server and talking to a mock Brainysoft, on a temporary data directory. */
@@ -62,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // As main.ts does: the configured secrets are filtered out of every line.
   const log = createLogger({ level: config.logLevel, destination, secrets: secretsOf(config) });
   const outbox = { baseDelayMs: 200, maxDelayMs: 1_000, pollIntervalMs: 100, ...options.outbox };
-  let app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime });
+  let app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime, wrapStore: options.wrapStore, storeWrites: options.storeWrites });
   await app.start();
   return {
     get app() {
@@ -75,7 +78,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logText: () => lines.join(""),
     async restart() {
       await app.stop();
-      app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime });
+      app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime, wrapStore: options.wrapStore, storeWrites: options.storeWrites });
       await app.start();
     },
     async close() {

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBrainysoftClient, type BrainysoftClient } from "../../src/brainysoft/client.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createBrainysoftClient, type BrainysoftClient, type CreateLeadResult } from "../../src/brainysoft/client.js";
 import { createLeadOutbox, type OutboxListener, type OutboxOptions } from "../../src/leads/outbox.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { NewLead, Store } from "../../src/store/types.js";
-import { startMockBrainysoft, type MockBrainysoft } from "../harness/mock-brainysoft.js";
+import { startMockBrainysoft, type MockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
+import { createStoreFaults } from "../harness/faulty-store.js";
 
 const log = pino({ level: "silent" });
 const lead = (phone: string, firstName = "Анна"): NewLead => ({
@@ -131,7 +132,7 @@ describe("LeadOutbox", () => {
   it("gives up after the maximum age and an admin can retry", async () => {
     let clock = 1_000_000;
     crm.setFault("http500");
-    const box = outbox({ now: () => clock, maxAgeMs: 10_000 });
+    const box = outbox({ now: () => clock, clock: () => clock, maxAgeMs: 10_000 });
     const result = await box.submit(lead("79776200777"));
     expect(result.kind).toBe("queued");
     clock += 10_001;
@@ -150,7 +151,7 @@ describe("LeadOutbox", () => {
   it("retries with growing, capped, jittered delays", async () => {
     let clock = 0;
     crm.setFault("http503");
-    const box = outbox({ now: () => clock, baseDelayMs: 1_000, maxDelayMs: 8_000, random: () => 1 });
+    const box = outbox({ now: () => clock, clock: () => clock, baseDelayMs: 1_000, maxDelayMs: 8_000, random: () => 1 });
     const { lead: saved } = await box.submit(lead("79776200777"));
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -258,5 +259,96 @@ describe("telling the outcome", () => {
     await expect.poll(() => told.delivered).toEqual([[result.lead.id, crm.created[0]?.id]]);
     await later.stop();
     expect((await store.leads.get(result.lead.id))?.notified).toBe(true);
+  });
+});
+
+/** A Brainysoft that gives `answer` at once, with the leads it was sent counted: for tests on fake timers. */
+function scripted(answer: () => CreateLeadResult): BrainysoftClient & { calls: number } {
+  const scriptedClient = {
+    calls: 0,
+    createLead: async () => {
+      scriptedClient.calls++;
+      return answer();
+    },
+    ping: async () => ({ reachable: true, latencyMs: 0 }),
+    close: async () => undefined,
+  };
+  return scriptedClient;
+}
+const createdAs = (leadId: number) => (): CreateLeadResult => ({ kind: "created", leadId, status: 200, latencyMs: 1 });
+const unavailable = (): CreateLeadResult => ({ kind: "transient", status: 503, latencyMs: 1, detail: "HTTP 503" });
+
+describe("issue 12.1: a result the store refuses (a full disk)", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("issue 12.1: is held in memory and written again with backoff, and the lead Brainysoft created is never sent again meanwhile", async () => {
+    vi.useFakeTimers();
+    const faults = createStoreFaults();
+    const crmAnswer = scripted(createdAs(5001));
+    const owed: number[] = [];
+    const box = outbox({ store: faults.wrap(store), client: crmAnswer, writeHealth: { owed: (count) => void owed.push(count) } });
+    faults.fail("leads.markDelivered");
+
+    const result = await box.submit(lead("79776200777"));
+    // Brainysoft has it: the person hears the number, whatever the disk says.
+    expect(result).toMatchObject({ kind: "created", brainysoftId: 5001 });
+    expect(owed.at(-1)).toBe(1);
+    const refusedBy = async (seconds: number) => {
+      await vi.advanceTimersByTimeAsync(seconds * 1_000);
+      await box.deliverDue();
+      return faults.refused["leads.markDelivered"];
+    };
+    // Written again after 1 s, then 2, 4, 8 s (doubling): at 1, 3, 7 and 15 s after the first refusal.
+    expect([await refusedBy(1), await refusedBy(1), await refusedBy(1), await refusedBy(4), await refusedBy(8)]).toEqual([2, 2, 3, 4, 5]);
+    await box.retryNow("all");
+    expect(crmAnswer.calls).toBe(1);
+    expect((await store.leads.get(result.lead.id))?.state).toBe("pending");
+
+    faults.heal();
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered", brainysoftId: 5001, notified: true });
+    expect(owed.at(-1)).toBe(0);
+    expect(await box.deliverDue()).toBe(0);
+    expect(crmAnswer.calls).toBe(1);
+  });
+
+  it("issue 12.1: a duplicate of a held lead is answered with the number Brainysoft gave", async () => {
+    const faults = createStoreFaults();
+    const box = outbox({ store: faults.wrap(store), client: scripted(createdAs(5002)) });
+    faults.fail("leads.markDelivered");
+    await box.submit(lead("79776200777"));
+    const again = await box.submit(lead("79776200777"));
+    expect(again).toMatchObject({ kind: "duplicate", lead: { state: "delivered", brainysoftId: 5002 } });
+    await box.stop();
+  });
+});
+
+describe("issue 12.13: waits on the monotonic clock", () => {
+  it("issue 12.13: a wall clock set forward or back neither sends a waiting lead early nor stalls it", async () => {
+    let wall = 1_000_000_000;
+    let monotonic = 0;
+    const crmAnswer = scripted(unavailable);
+    const box = outbox({ client: crmAnswer, now: () => wall, clock: () => monotonic, baseDelayMs: 10_000, maxDelayMs: 60_000, random: () => 1 });
+    await box.submit(lead("79776200777"));
+    expect(crmAnswer.calls).toBe(1);
+
+    wall += 60 * 60_000; // set forward an hour: the 10 s wait has not passed
+    await box.deliverDue();
+    expect(crmAnswer.calls).toBe(1);
+
+    wall -= 2 * 60 * 60_000; // set back an hour before the start, while the 10 s really pass
+    monotonic += 10_000;
+    await box.deliverDue();
+    expect(crmAnswer.calls).toBe(2);
+  });
+
+  it("issue 12.13: a lead scheduled further ahead than any retry (by a clock since set back) is due now", async () => {
+    const at = Date.now();
+    const { lead: saved } = await store.leads.insertUnlessDuplicate(lead("79776200777"), 0, at);
+    await store.leads.markRetry(saved.id, "transient", at + 10 * 60 * 60_000, at);
+    const crmAnswer = scripted(createdAs(5003));
+    const box = outbox({ client: crmAnswer, maxDelayMs: 60_000 });
+    expect(await box.deliverDue()).toBe(1);
+    expect(crmAnswer.calls).toBe(1);
   });
 });

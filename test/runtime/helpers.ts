@@ -1,6 +1,6 @@
 /** Small pieces shared by the runtime tests. */
 import { createServer } from "node:net";
-import type { FakeTelegram, FakeUser, SentMessage } from "../harness/fake-telegram.js";
+import type { FakeTelegram, FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
 
 export const WAIT = 20_000;
 

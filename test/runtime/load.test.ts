@@ -3,7 +3,7 @@
  * 1 s): every lead completes, each chat sees its messages in order, and none is sent twice.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, phoneOf, SEES } from "./helpers.js";
 

@@ -3,7 +3,7 @@
  * secret from setWebhook, and re-sends them when not answered 2xx in time, as Telegram does.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeTelegramOptions } from "../harness/fake-telegram.js";
+import type { FakeTelegramOptions } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { customer, freePort, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
 

@@ -230,6 +230,34 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect(await store.leads.countByState()).toEqual({ pending: 1, delivered: 1, duplicate: 0, rejected: 1, failed: 1 });
     });
 
+    it("matches a lead held as unconfirmed as a duplicate: Brainysoft may have created it", async () => {
+      const store = await openStore();
+      const { lead: held } = await store.leads.insertUnlessDuplicate(lead("79000000020"), HOUR, T0);
+      await store.leads.markFinal(held.id, "rejected", "unconfirmed", T0 + 1);
+      const again = await store.leads.insertUnlessDuplicate(lead("79000000020"), HOUR, T0 + 2);
+      expect(again).toMatchObject({ duplicate: true, lead: { id: held.id } });
+      expect((await store.leads.findRecent("79000000020", T0))?.id).toBe(held.id);
+    });
+
+    it("reads a period in pages after a (created, id) mark, each lead once", async () => {
+      const store = await openStore();
+      const ids: number[] = [];
+      // Two leads share a creation time: the page boundary must fall between them without losing one.
+      for (const [i, at] of [T0, T0 + 10, T0 + 10, T0 + 20, T0 + 30].entries()) {
+        ids.push((await store.leads.insertUnlessDuplicate(lead(`7900000001${i}`), HOUR, at)).lead.id);
+      }
+      const seen: number[] = [];
+      let after: { createdAt: number; id: number } | undefined;
+      for (;;) {
+        const page = await store.leads.listCreatedBetween(T0, T0 + 30, { after, limit: 2 });
+        seen.push(...page.map((l) => l.id));
+        const last = page.at(-1);
+        if (!last || page.length < 2) break;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(seen).toEqual(ids.slice(0, 4));
+    });
+
     it("lists final outcomes nobody was told, in a period, by id", async () => {
       const store = await openStore();
       const ids: number[] = [];

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { FakeUser } from "../harness/fake-telegram.js";
+import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { textOf } from "../harness/locale.js";
 import { botProcessEnv, startMainProcess, type MainProcess } from "../harness/main-process.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";

@@ -6,7 +6,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SCHEMA_VERSION } from "../../src/store/migrations.js";
 import { openSqliteStore, StoreOpenError } from "../../src/store/sqlite.js";
 import type { NewLead, Store } from "../../src/store/types.js";
@@ -188,6 +188,34 @@ describe("opening", () => {
     expect((await store.leads.leaseDue(T0, 10, HOUR, "a")).map((l) => l.id)).toEqual([old.id]);
     expect(await store.updates.claim(1, T0, 1_000)).toBe(true);
     expect(await store.counters.hit("k", 1_000, T0)).toBe(1);
+  });
+
+  // Whoever runs the tests (root passes chmod): the refusal as the kernel gives it to an ordinary user.
+  it("issue 12.A: refuses a data directory whose write check says EACCES, in one line", () => {
+    const dataDir = path.join(tmp, "denied");
+    fs.mkdirSync(dataDir);
+    const accessSync = fs.accessSync;
+    const denied = vi.spyOn(fs, "accessSync").mockImplementation((target, mode) => {
+      if (target === dataDir && mode === fs.constants.W_OK) {
+        throw Object.assign(new Error(`EACCES: permission denied, access '${dataDir}'`), { code: "EACCES" });
+      }
+      accessSync(target, mode);
+    });
+    try {
+      const error = openError(() => openSqliteStore({ dataDir }));
+      expect(error.message).toBe(
+        `Cannot write to ${dataDir} (EACCES: permission denied, access '${dataDir}'); ` +
+          "the bot needs write access to the data directory and the database file in it.",
+      );
+    } finally {
+      denied.mockRestore();
+    }
+  });
+
+  it("close is idempotent", async () => {
+    const store = openSqliteStore({ dataDir: path.join(tmp, "data") });
+    await store.close();
+    await store.close();
   });
 });
 

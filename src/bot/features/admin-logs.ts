@@ -1,6 +1,7 @@
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import { formatLocalTime, trOf, type Tr } from "../../admin/format.js";
 import { detailText, ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/journal.js";
+import { ellipsize } from "../../admin/pages.js";
 import { escapeHtml } from "../../html.js";
 import type { EventJournal, LeadEvent } from "../../store/types.js";
 import type { BotContext } from "../context.js";
@@ -66,7 +67,7 @@ function formatEvent(e: LeadEvent, t: Tr): string {
   if (e.source !== undefined && e.source !== "direct" && e.source !== e.actor) who.push(e.source);
   if (e.maskedPhone !== undefined) who.push(e.maskedPhone);
   const text = e.detail ? detailText(e.detail, t) : "";
-  const detail = text ? `\n<code>${escapeHtml(text.length > 100 ? `${text.slice(0, 99)}…` : text)}</code>` : "";
+  const detail = text ? `\n<code>${escapeHtml(ellipsize(text, 100))}</code>` : "";
   return `${first}\n<i>${escapeHtml(who.join(" · "))}</i>${detail}`;
 }
 

@@ -1,5 +1,6 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import { formatDuration, sourceLabel, trOf, type Tr } from "../../admin/format.js";
+import { addPageButtons, pageOf, visibleLength } from "../../admin/pages.js";
 import { escapeHtml } from "../../html.js";
 import type { LeadOutbox, RetryStarted } from "../../leads/outbox.js";
 import { maskPhone } from "../../phone.js";
@@ -8,8 +9,10 @@ import type { BotContext } from "../context.js";
 import { noteUpdate } from "../update-notes.js";
 import { isAdmin } from "./admin-guard.js";
 
-const SHOWN = 30;
+/** Leads per page of /pending: ten two-line entries read well on a phone and stay far inside Telegram's 4096. */
+const PER_PAGE = 10;
 const RETRY_ALL = "retry:all";
+const PAGE = /^pending:(\d{1,4})$/;
 
 export interface AdminQueueDeps {
   store: Pick<Store, "leads" | "events">;
@@ -54,24 +57,45 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
   const admins = feature.chatType("private").filter(isAdmin);
   const answerWithinMs = deps.answerWithinMs ?? 5_000;
 
-  admins.command("pending", async (ctx) => {
-    noteUpdate(ctx, "pending");
-    const t = trOf(ctx);
+  /** Page `index` of the leads that need someone, with « » and the button that sends them all again. */
+  async function pendingPage(index: number, t: Tr): Promise<{ text: string; keyboard: InlineKeyboard | undefined }> {
     const leads = await stuckLeads(deps.store);
-    if (leads.length === 0) {
-      await ctx.reply(t("pending-empty"));
-      return;
-    }
+    if (leads.length === 0) return { text: t("pending-empty"), keyboard: undefined };
     const count = (state: string) => leads.filter((l) => l.state === state).length;
     const at = now();
-    const lines = [
-      t("pending-header", { waiting: count("pending"), failed: count("failed"), rejected: count("rejected") }),
-      ...leads.slice(0, SHOWN).map((lead) => formatLead(lead, at, t)),
-    ];
-    if (leads.length > SHOWN) lines.push(t("pending-more", { count: leads.length - SHOWN }));
-    lines.push(t("pending-footer"));
-    const retryable = leads.some((l) => l.state !== "rejected");
-    await ctx.reply(lines.join("\n\n"), retryable ? { reply_markup: new InlineKeyboard().text(t("pending-retry-all"), RETRY_ALL) } : {});
+    const header = t("pending-header", { waiting: count("pending"), failed: count("failed"), rejected: count("rejected") });
+    const footer = t("pending-footer");
+    // The frame: header, a position line, footer and the blank lines between them.
+    const frame = visibleLength(header) + visibleLength(footer) + 40;
+    const page = pageOf(leads, index, { perPage: PER_PAGE, frame, render: (lead) => formatLead(lead, at, t) });
+    const position = page.pages > 1 ? [t("paging-position", { page: page.index + 1, pages: page.pages })] : [];
+    const text = [header, ...position, ...page.items.map((lead) => formatLead(lead, at, t)), footer].join("\n\n");
+    const keyboard = new InlineKeyboard();
+    addPageButtons(keyboard, page, "pending", t);
+    if (leads.some((l) => l.state !== "rejected")) {
+      if (page.pages > 1) keyboard.row();
+      keyboard.text(t("pending-retry-all"), RETRY_ALL);
+    }
+    return { text, keyboard: keyboard.inline_keyboard.some((row) => row.length > 0) ? keyboard : undefined };
+  }
+
+  admins.command("pending", async (ctx) => {
+    noteUpdate(ctx, "pending");
+    const page = await pendingPage(0, trOf(ctx));
+    await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
+  });
+
+  admins.callbackQuery(PAGE, async (ctx) => {
+    noteUpdate(ctx, `pending page ${ctx.match[1]}`);
+    const page = await pendingPage(Number(ctx.match[1]), trOf(ctx));
+    await ctx.answerCallbackQuery();
+    try {
+      // Without reply_markup the buttons would go: a list that emptied keeps none, on purpose.
+      await ctx.editMessageText(page.text, { reply_markup: page.keyboard ?? { inline_keyboard: [] } });
+    } catch (error) {
+      // A double tap asks for the page already shown; Telegram refuses an edit to the same content.
+      if (!(error instanceof GrammyError && /message is not modified/.test(error.description))) throw error;
+    }
   });
 
   /** Why nothing was sent: the one lead named needs nothing or does not exist, or none is waiting or failed. */

@@ -14,6 +14,8 @@ export interface AgentAdminDeps {
 
 type AdminCommand = CommandContext<BotContext> & { from: { id: number } };
 
+const AGENTS_SHOWN = 100;
+
 // A Telegram user id: a positive integer of at most 52 bits, by Telegram's own promise.
 const USER_ID = /^[1-9]\d{0,15}$/;
 
@@ -29,7 +31,11 @@ export function agentAdminFeature(deps: AgentAdminDeps): Composer<BotContext> {
 
   admins.command("agents", async (ctx) => {
     const { configured, added } = await deps.roles.agents();
-    const list = (ids: number[]) => (ids.length > 0 ? ids.join(", ") : ctx.t("agents-none"));
+    // Two lists of AGENTS_SHOWN ids (up to 16 digits) stay inside Telegram's 4096 characters; the rest are counted.
+    const list = (ids: number[]) =>
+      ids.length === 0
+        ? ctx.t("agents-none")
+        : [...ids.slice(0, AGENTS_SHOWN), ...(ids.length > AGENTS_SHOWN ? [ctx.t("list-more", { count: ids.length - AGENTS_SHOWN })] : [])].join(", ");
     await ctx.reply(ctx.t("agents-list", { configured: list(configured), added: list(added) }));
   });
 

@@ -2,8 +2,9 @@ import { Composer, type Filter } from "grammy";
 import type { Config } from "../../config.js";
 import { escapeHtml } from "../../html.js";
 import { pickLocale } from "../../i18n.js";
-import { contactFromCard, contactsFromText, textHasPhone, type AgentInput, type AgentRefusal } from "../../leads/agent-input.js";
+import { contactFromCard, contactsFromText, textHasPhone, type AgentInput, type AgentRefusal, type ContactCard } from "../../leads/agent-input.js";
 import type { LeadOutbox } from "../../leads/outbox.js";
+import { MAX_VCARD_BYTES, vcardTooLarge } from "../../leads/vcard.js";
 import type { Logger } from "../../logger.js";
 import type { BotContext } from "../context.js";
 import { leadVars } from "../lead-text.js";
@@ -88,7 +89,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     let tally: Tally | undefined;
     try {
       const wait = batches.queued(ctx.chat.id) ? 0 : AGENT_ANSWER_WITHIN_MS;
-      const answer = await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
+      const answer = vcardTooLarge(card.vcard) ? refuseLargeCard(ctx, card) : await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
       tally = answer.tally;
       await ctx.reply(answer.line, { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
     } finally {
@@ -96,6 +97,14 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
       batches.handled(ctx.chat.id, tally, (counts) => ctx.api.sendMessage(ctx.chat.id, summary(ctx, counts)));
     }
   });
+
+  /** Not read at all, so that its size costs nothing: the agent is told why, with what the card shows outside it. */
+  function refuseLargeCard(ctx: PrivateMessage, card: ContactCard): { line: string; tally: Tally } {
+    deps.log.info({ agent: ctx.from.id, refusal: "vcard-too-large" }, "agent contact refused");
+    const { label } = contactFromCard({ ...card, vcard: undefined }, deps.config.phone);
+    const why = ctx.t("agent-vcard-too-large", { limitKb: MAX_VCARD_BYTES / 1024 });
+    return { tally: "refused", line: ctx.t("agent-refused", { label: escapeHtml(label || "vCard"), why }) };
+  }
 
   agents.on("message:text", async (ctx, next) => {
     const text = ctx.message.text;

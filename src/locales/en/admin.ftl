@@ -105,7 +105,6 @@ pending-line = <b>#{ $id }</b> { $state ->
     [none] {""}
    *[other] {" "}· { $error }
 }
-pending-more = …and { $count } more.
 pending-footer = /retry ID sends one again, /retry all sends every waiting and failed lead.
 pending-retry-all = 🔄 Send all again
 

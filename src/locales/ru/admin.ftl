@@ -100,7 +100,6 @@ pending-line = <b>#{ $id }</b> { $state ->
     [none] {""}
    *[other] {" "}· { $error }
 }
-pending-more = …и ещё { $count }.
 pending-footer = /retry ID — отправить одну ещё раз, /retry all — все ждущие и не переданные.
 pending-retry-all = 🔄 Отправить все ещё раз
 
