@@ -1,4 +1,3 @@
-import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AddressInfo } from "node:net";
@@ -6,15 +5,15 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../logger.js";
 import { createReadinessCheck, type ReadinessDeps } from "./health.js";
 import { serveOnNode, type NodeEnv } from "./node-server.js";
-import type { RouteHandler } from "./webhook.js";
+import type { WebhookEnv } from "./webhook.js";
 
 export interface HttpServerOptions {
   log: Logger;
   readiness: ReadinessDeps;
   /** Served at GET /metrics when given (METRICS=true). */
   metrics?: Registry | undefined;
-  /** Webhook mode: the path of WEBHOOK_URL and its POST handler. */
-  webhook?: { path: string; handler: RouteHandler } | undefined;
+  /** Webhook mode: the path of WEBHOOK_URL (as in the URL, percent-encoded) and its route (webhook.ts). */
+  webhook?: { path: string; route: Hono<WebhookEnv> } | undefined;
 }
 
 export interface HttpServer {
@@ -50,12 +49,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return c.json(readiness, readiness.ready ? 200 : 503);
   });
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.metrics(), 200, { "content-type": metrics.contentType }));
-  if (webhook) {
-    app.post(webhook.path, async (c) => {
-      await webhook.handler(c.env.incoming, c.env.outgoing);
-      return RESPONSE_ALREADY_SENT;
-    });
-  }
+  // Hono matches the decoded path.
+  if (webhook) app.route(decodeURI(webhook.path), webhook.route);
   app.notFound((c) => c.text("not found", 404));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, "http request failed");
