@@ -20,7 +20,7 @@ import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMet
 import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
-import { within } from "./runtime/within.js";
+import { within } from "./within.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 import { createWriteHealth, watchWrites, type WriteHealthOptions } from "./store/write-health.js";

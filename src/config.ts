@@ -1,6 +1,10 @@
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { z } from "zod";
-import type { BrainysoftAuth } from "./brainysoft/client.js";
+
+/** How the bot signs in to Brainysoft: a static token, or a log-in whose token it caches. */
+export type BrainysoftAuth =
+  | { kind: "token"; token: string }
+  | { kind: "login"; userName: string; password: string; customerKey: string };
 
 /** Everything the bot is told by its operator, validated once at start-up. */
 export interface Config {
@@ -216,4 +220,23 @@ function brainysoftAuth(e: Record<string, string | undefined>): BrainysoftAuth |
   return loginGiven > 0
     ? missing.map((name) => `${name} is required when logging in to Brainysoft with a login and password`)
     : ["BRAINYSOFT_TOKEN is required (or BRAINYSOFT_LOGIN, BRAINYSOFT_PASSWORD and BRAINYSOFT_CUSTOMER_KEY)"];
+}
+
+/** The configured secrets a log line must never show. */
+export function secretsOf(config: Pick<Config, "botToken" | "brainysoft" | "database">): string[] {
+  const databasePassword = config.database ? passwordOf(config.database.url) : undefined;
+  return [config.botToken, ...brainysoftSecrets(config.brainysoft.auth), ...(databasePassword ? [databasePassword] : [])];
+}
+
+/** The secrets in Brainysoft credentials (the user name is not one). */
+export function brainysoftSecrets(auth: BrainysoftAuth): string[] {
+  return auth.kind === "token" ? [auth.token] : [auth.password, auth.customerKey];
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,5 @@
 import pretty from "pino-pretty";
 import { pino, type DestinationStream, type Logger } from "pino";
-import type { BrainysoftAuth } from "./brainysoft/client.js";
-import type { Config } from "./config.js";
 
 export type { Logger };
 
@@ -87,16 +85,6 @@ function scrubLine(line: string, scrub: (text: string) => string): string {
     return value;
   };
   return `${JSON.stringify(walk(parsed))}\n`;
-}
-
-/** The configured secrets a log line must never show. */
-export function secretsOf(config: Pick<Config, "botToken" | "brainysoft">): string[] {
-  return [config.botToken, ...brainysoftSecrets(config.brainysoft.auth)];
-}
-
-/** The secrets in Brainysoft credentials (the user name is not one). */
-export function brainysoftSecrets(auth: BrainysoftAuth): string[] {
-  return auth.kind === "token" ? [auth.token] : [auth.password, auth.customerKey];
 }
 
 const ERROR_FIELDS = ["code", "method", "error_code", "description"] as const;

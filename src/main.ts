@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { createLogger, secretsOf } from "./logger.js";
+import { ConfigError, loadConfig, secretsOf } from "./config.js";
+import { createLogger } from "./logger.js";
 import { stopOnSignals } from "./runtime/stop-signals.js";
 import { StoreOpenError } from "./store/sqlite.js";
 

@@ -1,7 +1,8 @@
 import { Writable } from "node:stream";
 import { GrammyError } from "grammy";
 import { describe, expect, it } from "vitest";
-import { createLogger, secretsOf, shortenName } from "../src/logger.js";
+import { secretsOf } from "../src/config.js";
+import { createLogger, shortenName } from "../src/logger.js";
 
 function capture() {
   const chunks: string[] = [];

@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
-import type { RoleStore } from "../store/types.js";
+import type { Role, RoleStore } from "../store/types.js";
 
-export type Role = "admin" | "agent" | "customer";
+export type { Role };
 
 /** Who may do what: ADMIN_IDS and AGENT_IDS from the configuration, plus agents admins added in the chat. */
 export interface RoleDirectory {

@@ -8,14 +8,10 @@ import { performance } from "node:perf_hooks";
 import { Agent, request } from "undici";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
-import { brainysoftSecrets } from "../logger.js";
+import { brainysoftSecrets, type BrainysoftAuth } from "../config.js";
 import { classifyLeadResponse, classifyUnreadableBody } from "./classify.js";
 import type { Classification, UnreadableBody } from "./classify.js";
 import { createSharedProbe, type ProbeResult } from "./shared-probe.js";
-
-export type BrainysoftAuth =
-  | { kind: "token"; token: string }
-  | { kind: "login"; userName: string; password: string; customerKey: string };
 
 export interface LeadPayload { firstName: string; mobilePhone: string; lastName?: string | undefined }
 

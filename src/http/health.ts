@@ -1,5 +1,5 @@
 import type { BrainysoftClient } from "../brainysoft/client.js";
-import { within } from "../runtime/within.js";
+import { within } from "../within.js";
 import type { Store } from "../store/types.js";
 
 /** What /readyz answers, as JSON. `ready` is the status code: 200 when true, 503 when false. */

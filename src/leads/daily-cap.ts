@@ -1,5 +1,4 @@
-import type { Role } from "../bot/roles.js";
-import type { KeyValueStore, LeadStore } from "../store/types.js";
+import type { KeyValueStore, LeadStore, Role } from "../store/types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -6,7 +6,7 @@
  * crash may cost, as for a crash during an attempt).
  */
 import type { Logger } from "../logger.js";
-import type { SubmitOutcome } from "./outbox.js";
+import type { SubmitOutcome } from "./submit-outcome.js";
 
 /** A write the store refused, to be made again; `what` names it in logs. */
 export interface OwedWrite {

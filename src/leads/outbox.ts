@@ -1,19 +1,14 @@
 import type { BrainysoftClient, CreateLeadResult } from "../brainysoft/client.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
-import { within } from "../runtime/within.js";
+import { within } from "../within.js";
 import type { DeliveryErrorClass, LeadRecord, LeadStore, NewLead, Store } from "../store/types.js";
 import type { WriteHealth } from "../store/write-health.js";
 import { createHeldResults, type OwedWrite } from "./held-results.js";
 import { createLimiter } from "./limiter.js";
+import type { SubmitOutcome } from "./submit-outcome.js";
 
-/** What the person who handed a lead in is told right away. */
-export type SubmitOutcome =
-  | { kind: "created"; lead: LeadRecord; brainysoftId: number }
-  | { kind: "duplicate"; lead: LeadRecord }
-  | { kind: "queued"; lead: LeadRecord }
-  | { kind: "field-error"; field: "firstName" | "mobilePhone"; lead: LeadRecord }
-  | { kind: "rejected"; lead: LeadRecord };
+export type { SubmitOutcome };
 
 /** Things that happen to a lead after the person was answered, for them and for the admins. */
 export interface OutboxListener {

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.js";
 import type { ChatGate } from "./chat-gate.js";
 import { handleUpdateSafely } from "./handle-update.js";
 import { createInFlight, type InFlight } from "./in-flight.js";
-import { within } from "./within.js";
+import { within } from "../within.js";
 
 export type AllowedUpdate = Exclude<keyof Update, "update_id">;
 

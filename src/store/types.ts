@@ -14,6 +14,9 @@ export type DeliveryErrorClass = "auth" | "transient" | "rejected" | "unconfirme
 
 export type LeadActor = "customer" | "agent";
 
+/** What a Telegram user may do: admins do all agents do; everyone else is a customer. */
+export type Role = "admin" | "agent" | "customer";
+
 export interface NewLead {
   chatId: number;
   userId: number;

@@ -2,12 +2,15 @@
  * Benchmarks, run with `npm run bench` (not part of `npm test`: timings on a shared machine are noise
  * unless compared within one run). Prints the machine, then each measurement with a baseline measured
  * in the same run, so the ratio is what to compare between runs and machines.
+ *
+ * `npm run bench -- --only micro|load` runs one part; the load part's options are in USAGE below.
  */
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { normalizePhone } from "../../src/phone.js";
 import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp } from "../harness/test-app.js";
+import { loadBench, parseLoadArgs, USAGE } from "./load-cli.js";
 
 interface Result {
   name: string;
@@ -71,8 +74,19 @@ async function endToEnd(customers: number): Promise<Result[]> {
   }
 }
 
+// Ctrl-C or a kill ends the run through process.exit, whose "exit" handlers stop the bots it started.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+const args = process.argv.slice(2);
+if (args.includes("--help")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const load = parseLoadArgs(args);
 const cpu = cpus();
 console.log(`machine: ${cpu[0]?.model ?? "unknown CPU"} x${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
-for (const r of [...phoneRules(), ...(await endToEnd(100))]) {
-  console.log(`${r.name.padEnd(66)} ${r.value.toFixed(r.value < 10 ? 2 : 0).padStart(10)} ${r.unit}`);
+if (load.only !== "load") {
+  for (const r of [...phoneRules(), ...(await endToEnd(100))]) {
+    console.log(`${r.name.padEnd(66)} ${r.value.toFixed(r.value < 10 ? 2 : 0).padStart(10)} ${r.unit}`);
+  }
 }
+if (load.only !== "micro" && !(await loadBench(load))) process.exitCode = 1;

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createApp, type App, type AppOptions } from "../../src/app.js";
-import { loadConfig, type Config } from "../../src/config.js";
-import { createLogger, secretsOf } from "../../src/logger.js";
+import { loadConfig, secretsOf, type Config } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from "../../src/fakes/fake-telegram.js";
 import { startMockBrainysoft, type MockBrainysoft, type MockBrainysoftOptions } from "../../src/fakes/mock-brainysoft.js";
 

@@ -1,0 +1,157 @@
+/** Options and output of the load bench, for run.ts (`npm run bench -- --only load ...`). */
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SCHEMA_VERSION } from "../../src/store/migrations.js";
+import { directCommand, ensureBuilt, referenceCommand, startScript, transpiledBotCommand } from "./bot-command.js";
+import { formatRatios, formatTable, measureTarget, type Target, type TargetReport } from "./load.js";
+import { formatSummary, readProfile, summarizeProfile } from "./profile-summary.js";
+import { cachedBigStore } from "./seed-big.js";
+
+export const USAGE = `npm run bench [-- options]
+  --only micro|load   run only the micro benchmarks or only the process-level load run (default: both)
+load run options:
+  --n N               customers in all (default 600)
+  --c C               customers at a time (default 200)
+  --store DIR|URL     the lead bot's store: a data directory (kept, not emptied) or a postgres:// URL
+                      passed as DATABASE_URL (default: a new temporary directory)
+  --seed-big          also run the lead bot on a copy of a big history (1,000,000 leads, 5,000,000 events,
+                      100,000 conversations; seeded once a day into the temp directory: two minutes on a busy 2-core machine)
+  --cmd "node ..."    how to start the bot (default: package.json's start script, run without npm; a
+                      compiled one is built first when older than src/). The plain bot runs the same
+                      way: through tsx when the lead bot does, else compiled
+  --compiled          run the lead bot from the sources transpiled to JavaScript (no npm run build)
+  --env KEY=VALUE     a setting for the lead bot (repeatable), e.g. --env BRAINYSOFT_CONCURRENCY=50
+  --rounds R          measure the bots R times, alternating (default 1)
+  --cpu-prof DIR      write V8 CPU profiles of both bots to DIR and print where the time went during the
+                      load (profiling slows the bots: compare such a run's numbers with each other only)
+  --json FILE         also write the reports as JSON`;
+
+export interface LoadArgs {
+  only?: "micro" | "load" | undefined;
+  count: number;
+  concurrency: number;
+  store?: string | undefined;
+  seedBig: boolean;
+  cmd?: string | undefined;
+  compiled: boolean;
+  /** Settings for the lead bot only (the plain bot has none of them). */
+  env: Record<string, string>;
+  rounds: number;
+  cpuProfDir?: string | undefined;
+  json?: string | undefined;
+}
+
+export function parseLoadArgs(argv: string[]): LoadArgs {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    if (at < 0) return undefined;
+    const v = argv[at + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value\n${USAGE}`);
+    return v;
+  };
+  const count = (name: string, fallback: number): number => {
+    const v = value(name);
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0\n${USAGE}`);
+    return n;
+  };
+  const only = value("--only");
+  if (only !== undefined && only !== "micro" && only !== "load") throw new Error(`--only takes micro or load\n${USAGE}`);
+  return {
+    only,
+    count: count("--n", 600),
+    concurrency: count("--c", 200),
+    store: value("--store"),
+    seedBig: argv.includes("--seed-big"),
+    cmd: value("--cmd"),
+    compiled: argv.includes("--compiled"),
+    env: Object.fromEntries(
+      argv
+        .flatMap((arg, i) => (arg === "--env" ? [argv[i + 1] ?? ""] : []))
+        .map((pair) => {
+          const at = pair.indexOf("=");
+          if (at < 1) throw new Error(`--env takes KEY=VALUE, not "${pair}"\n${USAGE}`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+    ),
+    rounds: count("--rounds", 1),
+    cpuProfDir: value("--cpu-prof"),
+    json: value("--json"),
+  };
+}
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** One directory per bot: each thread writes its own profile (tsx's module loader runs on a worker thread). */
+const profileOptions = (dir: string | undefined, name: string) => (dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : []);
+
+/** Runs the load bench and prints its report; false when a customer did not get their lead. */
+export async function loadBench(args: LoadArgs): Promise<boolean> {
+  const botCommand = args.compiled ? transpiledBotCommand(ROOT) : directCommand(args.cmd ?? startScript(ROOT), ROOT);
+  ensureBuilt(botCommand, ROOT, (line) => console.log(line));
+  const plainCommand = referenceCommand(ROOT, botCommand);
+  const profDir = args.cpuProfDir && resolve(args.cpuProfDir);
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const seedFile = args.seedBig ? cachedBigStore(tmpdir(), SCHEMA_VERSION, (line) => console.log(line)) : undefined;
+  console.log(`load: ${args.count} customers, ${args.concurrency} at a time, each /start, name, own contact`);
+  const settings = Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(" ");
+  console.log(`  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}${settings ? ` with ${settings}` : ""}`);
+  console.log(`  plain:    ${plainCommand.shown}`);
+
+  const reports: TargetReport[][] = [];
+  let ok = true;
+  for (let round = 1; round <= args.rounds; round++) {
+    const targets: Target[] = [
+      { name: "lead bot", command: botCommand, store: args.store, env: args.env, nodeOptions: profileOptions(profDir, `bot-${round}`) },
+      ...(seedFile
+        ? [{ name: "lead bot, big store", command: botCommand, seedFile, env: args.env, nodeOptions: profileOptions(profDir, `bot-big-${round}`) }]
+        : []),
+      { name: "plain grammY", command: plainCommand, nodeOptions: profileOptions(profDir, `plain-${round}`) },
+    ];
+    const results: TargetReport[] = [];
+    for (const target of targets) {
+      const report = await measureTarget(target, { count: args.count, concurrency: args.concurrency });
+      results.push(report);
+      if (report.failures.length > 0) {
+        ok = false;
+        console.log(`${report.name}: ${report.failures.length} problems, e.g.\n  ${report.failures.slice(0, 5).join("\n  ")}`);
+      }
+      if (report.logLines > 0) console.log(`${report.name} printed ${report.logLines} lines, the last:\n  ${report.logTail.join("\n  ")}`);
+    }
+    reports.push(results);
+    if (args.rounds > 1) console.log(`\nround ${round}`);
+    console.log(formatTable(results));
+    const [bot, ...others] = results;
+    const plain = others.at(-1);
+    if (bot && plain) console.log(formatRatios(bot, plain));
+    const big = others.length > 1 ? others[0] : undefined;
+    if (bot && big) console.log(formatRatios(big, bot), `  start-up with the big store ${(big.startupMs / 1000).toFixed(2)} s`);
+    if (profDir) printProfiles(profDir, round, results);
+  }
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify(reports, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+  }
+  return ok;
+}
+
+function printProfiles(dir: string, round: number, results: TargetReport[]): void {
+  const dirs: Record<string, string> = { "lead bot": `bot-${round}`, "lead bot, big store": `bot-big-${round}`, "plain grammY": `plain-${round}` };
+  for (const report of results) {
+    const profileDir = join(dir, dirs[report.name] ?? report.name);
+    const [from, to] = report.loadWindowNs;
+    const window = { fromUs: Number(from / 1000n), toUs: Number(to / 1000n) };
+    // Node names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread's id is 0.
+    const files = readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
+    for (const file of files) {
+      const summary = summarizeProfile(readProfile(join(profileDir, file)), window);
+      if (/\.0\.\d+\.cpuprofile$/.test(file)) {
+        console.log(`\nCPU profile of ${report.name} (main thread) during the load (${join(profileDir, file)}):`);
+        console.log(formatSummary(summary, 25, report.leads));
+      } else {
+        console.log(`\n${report.name}, another thread (${file}): busy ${summary.busyMs.toFixed(0)} ms during the load`);
+      }
+    }
+  }
+}
