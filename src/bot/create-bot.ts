@@ -7,7 +7,7 @@ import { createI18n, translateWith } from "../i18n.js";
 import { createLeadCap } from "../leads/daily-cap.js";
 import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
-import type { BotMetrics } from "../runtime/bot-metrics.js";
+import type { BotMetrics } from "../metrics/bot-metrics.js";
 import type { Store } from "../store/types.js";
 import { apiTransformers } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";

@@ -1,7 +1,7 @@
 /** /healthz, /readyz and /metrics on the bot's HTTP port (PORT=0: a free one), asked over real HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
-import { sample } from "../http/prometheus-text.js";
+import { sample } from "../metrics/prometheus-text.js";
 import { customer, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
 
 let t: TestApp;

@@ -1,8 +1,8 @@
 /** The app's Prometheus registry (prom-client): the bot's metric names, Node's process metrics, one registry per app. */
 import { register as globalRegistry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { gaugeReadOnScrape } from "../../src/http/metrics.js";
-import { createBotMetrics } from "../../src/runtime/bot-metrics.js";
+import { gaugeReadOnScrape } from "../../src/metrics/registry.js";
+import { createBotMetrics } from "../../src/metrics/bot-metrics.js";
 import { sample } from "./prometheus-text.js";
 
 describe("the bot's Prometheus registry", () => {

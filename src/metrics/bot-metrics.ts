@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from "prom-client";
-import { createMetricsRegistry } from "../http/metrics.js";
+import { createMetricsRegistry } from "./registry.js";
 import type { LeadOutbox, OutboxListener } from "../leads/outbox.js";
 
 /** The bot's own metrics. Always collected (a few additions); /metrics shows them when METRICS=true. */
