@@ -10,12 +10,13 @@ import { createBot } from "./bot/create-bot.js";
 import type { RateLimitOptions } from "./bot/features/rate-limit.js";
 import { createLeadNotifier } from "./bot/lead-notifier.js";
 import type { Config } from "./config.js";
+import { gaugeReadOnScrape } from "./metrics/registry.js";
 import { createHttpServer, type HttpServer } from "./http/server.js";
-import { webhookHandler } from "./http/webhook.js";
+import { webhookBookkeeping, webhookRoute } from "./http/webhook.js";
 import { createI18n, translateWith } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
 import type { Logger } from "./logger.js";
-import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./runtime/bot-metrics.js";
+import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./metrics/bot-metrics.js";
 import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
 import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
@@ -115,20 +116,28 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     ),
   });
   const countedLeads = countSubmitOutcomes(leads, metrics);
-  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n });
-  const theBot = bot;
   // In front of the bot in either mode: what one chat may have in flight (runtime/chat-gate.ts).
-  const chatGate = createChatGate({ api: bot.api, t, defaultLocale: config.defaultLocale, log, onDropped: () => metrics.floodDropped.inc() });
-  let poller: Poller | undefined;
+  const chatGate = createChatGate({
+    api: { sendMessage: (...args) => theBot.api.sendMessage(...args) },
+    t,
+    defaultLocale: config.defaultLocale,
+    log,
+    onDropped: () => metrics.floodDropped.inc(),
+  });
   const webhookInFlight = createInFlight();
+  // Webhook mode: the gate, the count of updates in flight and the error handler run inside the bot, which alone knows when an update ends.
+  const first = config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => theBot.errorHandler(error) });
+  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
+  const theBot = bot;
+  let poller: Poller | undefined;
   let stopping: Promise<void> | undefined;
   const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
   // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
   const probeApi = new Api(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: 10 });
-  metrics.registry.gauge("leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
+  gaugeReadOnScrape(metrics.registry, "leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
     (await store.leads.countByState()).pending,
   );
-  metrics.registry.gauge("leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
+  gaugeReadOnScrape(metrics.registry, "leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
     (poller?.inFlight.size ?? 0) + webhookInFlight.size,
   );
   const http: HttpServer = createHttpServer({
@@ -144,11 +153,9 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     },
     webhook: config.webhook && {
       path: new URL(config.webhook.url).pathname,
-      handler: webhookHandler({
+      route: webhookRoute({
         bot,
         secret: config.webhook.secret,
-        inFlight: webhookInFlight,
-        chatGate,
         log,
         answerWithinMs: runtime.webhookAnswerWithinMs ?? 5_000,
         accepting: () => stopping === undefined,

@@ -7,7 +7,7 @@ import { createI18n, translateWith } from "../i18n.js";
 import { createLeadCap } from "../leads/daily-cap.js";
 import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
-import type { BotMetrics } from "../runtime/bot-metrics.js";
+import type { BotMetrics } from "../metrics/bot-metrics.js";
 import type { Store } from "../store/types.js";
 import { apiTransformers } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";
@@ -40,6 +40,8 @@ export interface BotDeps {
   rateLimit?: RateLimitOptions | undefined;
   /** The app's translations, loaded once; default: the locale files are read here. */
   i18n?: I18n<InsideContext> | undefined;
+  /** Runs before everything else, around the whole handling (webhook mode: http/webhook.ts's bookkeeping). */
+  first?: MiddlewareFn<BotContext> | undefined;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     return next();
   };
 
+  if (deps.first) bot.use(deps.first);
   // The runner handles chats concurrently; one chat's updates stay in order (same key as the conversations).
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
   // First, so that the error handler (bot.catch) can apologise whatever fails after it.

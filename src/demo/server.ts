@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { serveOnNode, type NodeEnv, type NodeServer } from "../http/node-server.js";
 import type { Store } from "../store/types.js";
 import { handleControlRequest } from "../fakes/fake-telegram-control.js";
 import type { FakeTelegram } from "../fakes/fake-telegram.js";
@@ -39,11 +41,7 @@ export interface DemoServer {
 export async function startDemoServer(deps: DemoServerDeps, options: { port: number }): Promise<DemoServer> {
   const page = await bundlePage();
   let allowedHosts = new Set<string>();
-  const server = createServer((req, res) => {
-    handle(deps, page, allowedHosts, req, res).catch((error: unknown) => {
-      sendJson(res, 500, { ok: false, error: error instanceof Error ? error.message : String(error) });
-    });
-  });
+  const server = serveOnNode(demoRoutes(deps, page, (host) => allowedHosts.has(host)));
   let port: number;
   try {
     port = await listen(server, options.port);
@@ -56,78 +54,78 @@ export async function startDemoServer(deps: DemoServerDeps, options: { port: num
     url: `http://127.0.0.1:${port}/`,
     port,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The page holds a long poll open; it would keep the server up for its whole wait.
-        server.closeAllConnections();
-      });
+      // The page holds a long poll open; it would keep the server up for its whole wait.
+      await server.close(0);
       await page.dispose();
     },
   };
 }
 
 /** The port asked for, or any free one when it is taken (another demo, or whatever else uses 3000). */
-async function listen(server: Server, port: number): Promise<number> {
-  const attempt = (p: number) =>
-    new Promise<number>((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      server.once("error", onError);
-      server.listen(p, "127.0.0.1", () => {
-        server.off("error", onError);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
+async function listen(server: NodeServer, port: number): Promise<number> {
   try {
-    return await attempt(port);
+    return (await server.listen(port, "127.0.0.1")).port;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw error;
-    return attempt(0);
+    if (!(error instanceof Error && "code" in error && error.code === "EADDRINUSE") || port === 0) throw error;
+    return (await server.listen(0, "127.0.0.1")).port;
   }
 }
 
-const CONTROL_ROUTES = /^\/control\/(?:(?:text|contact|callback)|chats\/-?\d+\/messages)$/;
+const SECURITY_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+/** A fault switch is a few bytes of JSON. */
+const MAX_BODY_BYTES = 16 * 1024;
 
-async function handle(deps: DemoServerDeps, page: PageBundle, allowedHosts: Set<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+type Status = 200 | 400 | 403 | 404 | 413 | 415 | 500;
+const sendJson = (c: Context, status: Status, payload: Record<string, unknown>) => c.json(payload, status, { "cache-control": "no-store" });
+/** A route's answer, of the type the page reads it as. */
+const answer = <T extends object>(c: Context, payload: T) => sendJson(c, 200, { ok: true, ...payload });
+
+function demoRoutes(deps: DemoServerDeps, page: PageBundle, isOwnHost: (host: string) => boolean): Hono<NodeEnv> {
+  const app = new Hono<NodeEnv>();
   // Only this machine's own pages: a web site the person visits cannot drive the sandbox through a
   // renamed host (DNS rebinding) or a cross-site form (JSON bodies need a CORS preflight nobody answers).
-  if (!allowedHosts.has(req.headers.host ?? "")) return sendJson(res, 403, { ok: false, error: "unknown host" });
-  if (req.method === "POST" && !(req.headers["content-type"] ?? "").startsWith("application/json")) {
-    return sendJson(res, 415, { ok: false, error: "send JSON" });
-  }
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const route = `${req.method ?? "GET"} ${url.pathname}`;
-
-  if (CONTROL_ROUTES.test(url.pathname)) {
-    const userSide = url.pathname.includes("/chats/") ? req.method === "GET" : req.method === "POST";
-    if (userSide) return handleControlRequest(deps.telegram, req, res, url);
-  }
-  switch (route) {
-    case "GET /":
-      return sendPage(res, page);
-    case "GET /page.js":
-      return sendScript(res, page.script);
-    case "GET /demo/info":
-      return answer<InfoAnswer>(res, {
-        bot: { first_name: deps.telegram.botUser.first_name, username: deps.telegram.botUser.username },
-        personas: deps.personas,
-        faults: Object.keys(DEMO_FAULTS).filter(isDemoFault),
-      });
-    case "GET /demo/crm":
-      return answer<CrmAnswer>(res, { fault: deps.crm.fault, leads: deps.crm.rows(), queue: await deps.store.leads.countByState() });
-    case "POST /demo/crm/fault": {
-      const body = await readJson(req);
-      if (!isDemoFault(body?.fault)) {
-        return sendJson(res, 400, { ok: false, error: `fault must be one of ${Object.keys(DEMO_FAULTS).join(", ")}` });
-      }
-      deps.crm.setFault(body.fault);
-      return sendJson(res, 200, { ok: true, fault: deps.crm.fault });
+  app.use(async (c, next) => {
+    if (!isOwnHost(c.req.header("host") ?? "")) return sendJson(c, 403, { ok: false, error: "unknown host" });
+    if (c.req.method === "POST" && !(c.req.header("content-type") ?? "").startsWith("application/json")) {
+      return sendJson(c, 415, { ok: false, error: "send JSON" });
     }
-    case "GET /demo/events":
-      return answer<EventsAnswer>(res, { events: await deps.store.events.recent(30, 0) });
-    case "GET /demo/commands":
-      return answer<CommandsAnswer>(res, { commands: commandMenu(deps.telegram, url.searchParams) });
-  }
-  sendJson(res, 404, { ok: false, error: `no route ${route}` });
+    return next();
+  });
+
+  // The user's side of the fake Telegram, answered by the fake's own control routes on Node's request and response.
+  const control = async (c: Context<NodeEnv>) => {
+    await handleControlRequest(deps.telegram, c.env.incoming, c.env.outgoing, new URL(c.req.url));
+    return RESPONSE_ALREADY_SENT;
+  };
+  app.post("/control/:kind{text|contact|callback}", control);
+  app.get("/control/chats/:chat{-?[0-9]+}/messages", control);
+
+  app.get("/", (c) => pageAnswer(c, page));
+  app.get("/page.js", (c) => c.body(page.script, 200, { "content-type": "text/javascript; charset=utf-8", ...SECURITY_HEADERS }));
+  app.get("/demo/info", (c) =>
+    answer<InfoAnswer>(c, {
+      bot: { first_name: deps.telegram.botUser.first_name, username: deps.telegram.botUser.username },
+      personas: deps.personas,
+      faults: Object.keys(DEMO_FAULTS).filter(isDemoFault),
+    }),
+  );
+  app.get("/demo/crm", async (c) =>
+    answer<CrmAnswer>(c, { fault: deps.crm.fault, leads: deps.crm.rows(), queue: await deps.store.leads.countByState() }),
+  );
+  const tooLarge = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => sendJson(c, 413, { ok: false, error: "too large" }) });
+  app.post("/demo/crm/fault", tooLarge, async (c) => {
+    const body: unknown = await c.req.json().catch(() => undefined);
+    const fault = body !== null && typeof body === "object" && "fault" in body ? body.fault : undefined;
+    if (!isDemoFault(fault)) return sendJson(c, 400, { ok: false, error: `fault must be one of ${Object.keys(DEMO_FAULTS).join(", ")}` });
+    deps.crm.setFault(fault);
+    return sendJson(c, 200, { ok: true, fault: deps.crm.fault });
+  });
+  app.get("/demo/events", async (c) => answer<EventsAnswer>(c, { events: await deps.store.events.recent(30, 0) }));
+  app.get("/demo/commands", (c) => answer<CommandsAnswer>(c, { commands: commandMenu(deps.telegram, new URL(c.req.url).searchParams) }));
+
+  app.notFound((c) => sendJson(c, 404, { ok: false, error: `no route ${c.req.method} ${c.req.path}` }));
+  app.onError((error, c) => sendJson(c, 500, { ok: false, error: error.message }));
+  return app;
 }
 
 /** The menu a private chat shows: the narrowest scope the bot set commands for, in the person's language first. */
@@ -144,24 +142,19 @@ function commandMenu(telegram: FakeTelegram, query: URLSearchParams): { command:
   return [];
 }
 
-const SECURITY_HEADERS = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
-
 /**
  * The HTML is read and the script bundled again on every load, so a change to the page shows on reload.
  * Only the page's own bundled script runs: bot texts are rendered as DOM nodes, but a slip there still
  * could not execute anything.
  */
-async function sendPage(res: ServerResponse, page: PageBundle): Promise<void> {
+async function pageAnswer(c: Context, page: PageBundle): Promise<Response> {
   try {
     await page.rebuild();
   } catch (error) {
-    res.writeHead(500, { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS });
-    res.end(error instanceof Error ? error.message : String(error));
-    return;
+    return c.text(error instanceof Error ? error.message : String(error), 500, SECURITY_HEADERS);
   }
   const html = await readFile(new URL("./page.html", import.meta.url), "utf8");
-  res.writeHead(200, {
-    "content-type": "text/html; charset=utf-8",
+  return c.html(html, 200, {
     "content-security-policy": [
       "default-src 'none'",
       "script-src 'self'",
@@ -174,38 +167,4 @@ async function sendPage(res: ServerResponse, page: PageBundle): Promise<void> {
     ].join("; "),
     ...SECURITY_HEADERS,
   });
-  res.end(html);
-}
-
-function sendScript(res: ServerResponse, script: string): void {
-  res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "content-length": Buffer.byteLength(script), ...SECURITY_HEADERS });
-  res.end(script);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 16 * 1024) return undefined;
-    chunks.push(chunk);
-  }
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A route's answer, of the type the page reads it as. */
-function answer<T extends object>(res: ServerResponse, payload: T): void {
-  sendJson(res, 200, { ok: true, ...payload });
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify(payload);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
-  res.end(body);
 }

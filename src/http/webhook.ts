@@ -1,14 +1,11 @@
-import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Bot } from "grammy";
-import type { Update } from "grammy/types";
+import { BotError, webhookCallback, type Bot, type MiddlewareFn } from "grammy";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { BotContext } from "../bot/context.js";
 import type { Logger } from "../logger.js";
 import type { ChatGate } from "../runtime/chat-gate.js";
-import { handleUpdateSafely } from "../runtime/handle-update.js";
 import type { InFlight } from "../runtime/in-flight.js";
-import { within } from "../within.js";
-import { send, TEXT } from "./respond.js";
+import type { NodeEnv } from "./node-server.js";
 
 /** Updates are a few kilobytes; anything much larger is not from Telegram. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -16,9 +13,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export interface WebhookOptions {
   bot: Bot<BotContext>;
   secret: string;
-  inFlight: InFlight;
-  /** Drops a flooding chat's excess; a dropped update is answered 200, so Telegram does not send it again. */
-  chatGate: ChatGate;
   log: Logger;
   /**
    * How long Telegram waits for the answer: the update is answered when handled, or after this long
@@ -29,65 +23,82 @@ export interface WebhookOptions {
   accepting(): boolean;
 }
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** The update's id, known once its body is read, for the log line of a late answer. */
+export type WebhookEnv = NodeEnv & { Variables: { updateId: number } };
 
 /**
- * POST handler for Telegram's webhook. Only requests carrying the secret set with setWebhook are read:
- * anything else gets 401 and is never handled. A re-sent update is answered 200 and dropped by the
- * bot's update de-duplication, so it is handled once however often it arrives.
+ * Telegram's webhook, POST only (mounted at the path of WEBHOOK_URL). grammY's webhookCallback checks
+ * the secret set with setWebhook (401 otherwise, and nothing is handled) and answers 200 once the update
+ * is handled, or after `answerWithinMs` while its handling goes on. In front of it: 503 while stopping,
+ * 413 over 1 MiB, 400 for a body that is not an update. A re-sent update is answered 200 and dropped by
+ * the bot's update de-duplication, so it is handled once however often it arrives.
  */
-export function webhookHandler(options: WebhookOptions): RouteHandler {
-  const { bot, inFlight, chatGate, log } = options;
-  const expected = Buffer.from(options.secret, "utf8");
+export function webhookRoute(options: WebhookOptions): Hono<WebhookEnv> {
+  const { log } = options;
+  const answer = webhookCallback(options.bot, "hono", {
+    secretToken: options.secret,
+    timeoutMilliseconds: options.answerWithinMs,
+    // Answer 200 and let the handling go on (webhookBookkeeping knows when it ends).
+    onTimeout: (c: Context<WebhookEnv>) => log.info({ update: c.get("updateId") }, "webhook answered before the update was handled"),
+  });
 
-  return async (req, res) => {
-    if (!secretMatches(req.headers["x-telegram-bot-api-secret-token"], expected)) {
-      log.warn({ ip: req.socket.remoteAddress }, "webhook request without the right secret refused");
-      return send(res, 401, TEXT, "unauthorized");
-    }
-    if (!options.accepting()) return send(res, 503, TEXT, "shutting down", { "retry-after": "5" });
-    const body = await readBody(req);
-    if (body === "too-large") return send(res, 413, TEXT, "too large");
-    const update = parseUpdate(body);
-    if (!update) return send(res, 400, TEXT, "not an update");
+  const route = new Hono<WebhookEnv>();
+  route.post(
+    "/",
+    async (c, next) => {
+      await next();
+      if (c.res.status === 401) log.warn({ ip: c.env.incoming.socket.remoteAddress }, "webhook request without the right secret refused");
+    },
+    async (c, next) => {
+      if (!options.accepting()) return c.text("shutting down", 503, { "retry-after": "5" });
+      return next();
+    },
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text("too large", 413) }),
+    async (c, next) => {
+      // grammY reads the same parsed body again: Hono keeps it.
+      const body: unknown = await c.req.json().catch(() => undefined);
+      const updateId = body !== null && typeof body === "object" && "update_id" in body ? body.update_id : undefined;
+      if (typeof updateId !== "number" || !Number.isInteger(updateId)) return c.text("not an update", 400);
+      c.set("updateId", updateId);
+      return next();
+    },
+    (c) => answer(c),
+  );
+  return route;
+}
 
-    if (!chatGate.admit(update)) return send(res, 200, TEXT, "");
+export interface WebhookBookkeepingOptions {
+  inFlight: InFlight;
+  /** Drops a flooding chat's excess; a dropped update is answered 200, so Telegram does not send it again. */
+  chatGate: ChatGate;
+  log: Logger;
+  /** The bot's error handler (bot.catch): it logs and apologises to the person. */
+  onError(error: BotError<BotContext>): unknown;
+}
+
+/**
+ * First in the bot's middleware in webhook mode, because only the bot knows when an update's handling
+ * ends (grammY's webhook may have answered Telegram long before): the chat gate, the updates in flight
+ * a stop waits for, and errors handed to bot.catch as the polling runner does, so that an error never
+ * surfaces after the answer was sent.
+ */
+export function webhookBookkeeping(options: WebhookBookkeepingOptions): MiddlewareFn<BotContext> {
+  const { inFlight, chatGate, log } = options;
+  return async (ctx, next) => {
+    const { update } = ctx;
+    if (!chatGate.admit(update)) return;
     inFlight.add(update.update_id);
-    const handling = handleUpdateSafely(bot, update, log).finally(() => {
+    try {
+      await next();
+    } catch (error) {
+      try {
+        await options.onError(new BotError(error, ctx));
+      } catch (unhandled) {
+        log.error({ err: unhandled, update: update.update_id }, "update handling failed");
+      }
+    } finally {
       chatGate.done(update);
       inFlight.done(update.update_id);
-    });
-    if (!(await within(handling, options.answerWithinMs))) {
-      log.info({ update: update.update_id }, "webhook answered before the update was handled");
     }
-    // Telegram may have given up waiting by now (its own timeout): send() then writes nothing.
-    send(res, 200, TEXT, "");
   };
-}
-
-function secretMatches(header: string | string[] | undefined, expected: Buffer): boolean {
-  if (typeof header !== "string") return false;
-  const given = Buffer.from(header, "utf8");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-async function readBody(req: IncomingMessage): Promise<string | "too-large"> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return "too-large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function parseUpdate(body: string): Update | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    if (value && typeof value === "object" && Number.isInteger((value as { update_id?: unknown }).update_id)) return value as Update;
-  } catch {
-    // answered 400 below
-  }
-  return undefined;
 }

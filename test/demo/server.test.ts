@@ -72,6 +72,7 @@ describe("the sandbox's page server", () => {
   it("switches Brainysoft's outages and refuses unknown ones", async () => {
     const { url, crmView } = await start();
     expect((await post(url, "demo/crm/fault", { fault: "melted" })).status).toBe(400);
+    expect((await post(url, "demo/crm/fault", { fault: "down", padding: "x".repeat(20_000) })).status).toBe(413);
     expect(crmView.fault).toBe("none");
     const answer = (await (await post(url, "demo/crm/fault", { fault: "bad-credentials" })).json()) as { fault: string };
     expect(answer.fault).toBe("bad-credentials");

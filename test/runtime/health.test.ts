@@ -1,6 +1,7 @@
 /** /healthz, /readyz and /metrics on the bot's HTTP port (PORT=0: a free one), asked over real HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { sample } from "../metrics/prometheus-text.js";
 import { customer, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
 
 let t: TestApp;
@@ -11,12 +12,6 @@ async function get(path: string): Promise<{ status: number; type: string; text: 
   if (!address) throw new Error("the HTTP server is not listening");
   const response = await fetch(`http://127.0.0.1:${address.port}${path}`);
   return { status: response.status, type: response.headers.get("content-type") ?? "", text: await response.text() };
-}
-
-/** The value of one sample line in Prometheus text, e.g. `leadbot_leads_total{outcome="created"}`. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 describe("health and readiness", () => {
@@ -36,6 +31,8 @@ describe("health and readiness", () => {
       brainysoft: { reachable: true },
     });
     expect((await get("/nothing-here")).status).toBe(404);
+    const posted = await fetch(`http://127.0.0.1:${t.app.httpAddress()?.port}/healthz`, { method: "POST" });
+    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     // Metrics are off unless METRICS=true.
     expect((await get("/metrics")).status).toBe(404);
   });
@@ -90,21 +87,23 @@ describe("metrics", () => {
     const text = metrics.text;
     expect(text).toContain("# TYPE leadbot_updates_total counter");
     // Two customers, three updates each; the last one may still be finishing when /metrics is read.
-    expect(sample(text, 'leadbot_updates_total{outcome="handled"}')).toBeGreaterThanOrEqual(5);
-    expect(sample(text, 'leadbot_leads_total{outcome="created"}')).toBe(1);
-    expect(sample(text, 'leadbot_leads_total{outcome="queued"}')).toBe(1);
+    expect(sample(text, "leadbot_updates_total", { outcome: "handled" })).toBeGreaterThanOrEqual(5);
+    expect(sample(text, "leadbot_leads_total", { outcome: "created" })).toBe(1);
+    expect(sample(text, "leadbot_leads_total", { outcome: "queued" })).toBe(1);
     expect(sample(text, "leadbot_lead_queue_depth")).toBe(1);
     expect(text).toContain("# TYPE leadbot_brainysoft_request_duration_seconds histogram");
-    expect(sample(text, 'leadbot_brainysoft_request_duration_seconds_count{result="created"}')).toBe(1);
-    expect(sample(text, 'leadbot_brainysoft_request_duration_seconds_bucket{result="created",le="+Inf"}')).toBe(1);
-    expect(sample(text, 'leadbot_brainysoft_request_duration_seconds_count{result="transient"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, "leadbot_brainysoft_request_duration_seconds_count", { result: "created" })).toBe(1);
+    expect(sample(text, "leadbot_brainysoft_request_duration_seconds_bucket", { result: "created", le: "+Inf" })).toBe(1);
+    expect(sample(text, "leadbot_brainysoft_request_duration_seconds_count", { result: "transient" })).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^leadbot_updates_in_flight \d+$/m);
+    // Node's process metrics come with it.
+    expect(sample(text, "process_resident_memory_bytes")).toBeGreaterThan(0);
 
     // Brainysoft back: the queue empties and the later delivery is counted.
     t.crm.setFault("none");
     await t.telegram.waitForMessage(boris.id, (m) => /заявка зарегистрирована/.test(m.plainText ?? ""), WAIT);
     await expect
-      .poll(async () => sample((await get("/metrics")).text, 'leadbot_leads_total{outcome="delivered-later"}'), { timeout: WAIT })
+      .poll(async () => sample((await get("/metrics")).text, "leadbot_leads_total", { outcome: "delivered-later" }), { timeout: WAIT })
       .toBe(1);
     expect(sample((await get("/metrics")).text, "leadbot_lead_queue_depth")).toBe(0);
   });

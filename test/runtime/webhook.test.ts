@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeTelegramOptions } from "../../src/fakes/fake-telegram.js";
-import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { createStoreFaults } from "../harness/faulty-store.js";
+import { patternOf } from "../harness/locale.js";
+import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 import { customer, freePort, phoneOf, SEES, upToPhone, WAIT } from "./helpers.js";
 
 const SECRET = "webhook-Secret_42";
@@ -14,12 +16,13 @@ const boris = customer(6102, "Борис");
 let t: TestApp;
 afterEach(async () => t?.close());
 
-async function startWebhookApp(telegram?: FakeTelegramOptions): Promise<{ url: string }> {
+async function startWebhookApp(telegram?: FakeTelegramOptions, more: Omit<TestAppOptions, "env" | "telegram"> = {}): Promise<{ url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/telegram/hook`;
   t = await startTestApp({
     env: { BOT_MODE: "webhook", PORT: String(port), WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET },
     ...(telegram ? { telegram } : {}),
+    ...more,
   });
   return { url };
 }
@@ -86,6 +89,38 @@ describe("webhook mode", () => {
     expect(t.telegram.sent(anna.id)).toEqual([]);
     // The forged update id was never even recorded as seen.
     expect(await t.app.store.updates.markHandled(900_001, Date.now())).toBe(true);
+  });
+
+  it("answers 400 to a body that is not an update and 413 to one over 1 MiB, and handles neither", async () => {
+    const { url } = await startWebhookApp();
+    const post = (body: string) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET }, body });
+    expect((await post("{not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ message: { text: "/start" } }))).status).toBe(400);
+    expect((await post(JSON.stringify({ update_id: 1.5 }))).status).toBe(400);
+    const huge = textUpdate(900_002, anna, `/start ${"x".repeat(1024 * 1024)}`);
+    expect((await post(JSON.stringify(huge))).status).toBe(413);
+    expect(await t.app.store.updates.markHandled(900_002, Date.now())).toBe(true);
+    expect(t.telegram.sent(anna.id)).toEqual([]);
+  });
+
+  it("hands an update that fails after its answer went out to the bot's error handler, which apologises", async () => {
+    const faults = createStoreFaults();
+    // Answered at once, so the failure (saving the lead) comes after the answer.
+    await startWebhookApp(undefined, { wrapStore: faults.wrap, runtime: { webhookAnswerWithinMs: 1 } });
+    await upToPhone(t.telegram, boris);
+    faults.fail("leads.insertUnlessDuplicate");
+    const updateId = t.telegram.sendText(boris, phoneOf(4));
+    await t.telegram.waitForMessage(boris.id, (m) => patternOf("error-generic").test(m.plainText ?? ""), WAIT);
+    expect(t.crm.received).toEqual([]);
+    expect(t.telegram.deliveries.find((d) => d.update_id === updateId)?.status).toBe(200);
+    const logged = (msg: string) => logLines(t).filter((l) => l.msg === msg).map((l) => l.update);
+    expect(logged("webhook answered before the update was handled")).toContain(updateId);
+    expect(logged("update handling failed")).toEqual([updateId]);
+
+    faults.heal();
+    t.telegram.sendText(anna, "/help");
+    expect((await t.telegram.nextMessage(anna.id, WAIT)).plainText).toMatch(SEES.help);
   });
 
   it("handles an update Telegram re-sends (no answer in time) only once", async () => {

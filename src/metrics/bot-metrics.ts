@@ -1,20 +1,22 @@
-import { createMetricsRegistry, type Counter, type Histogram, type MetricsRegistry } from "../http/metrics.js";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { createMetricsRegistry } from "./registry.js";
 import type { LeadOutbox, OutboxListener } from "../leads/outbox.js";
 
-/** The bot's own metrics. Always collected (it is a few map updates); /metrics shows them when METRICS=true. */
+/** The bot's own metrics. Always collected (a few additions); /metrics shows them when METRICS=true. */
 export interface BotMetrics {
-  registry: MetricsRegistry;
+  /** This app's registry: the bot's metrics, Node's process metrics, and the gauges the app adds. */
+  registry: Registry;
   /** Updates that reached the handlers, by outcome: handled or error. */
-  updates: Counter;
+  updates: Counter<"outcome">;
   /** Updates dropped by the per-user rate limit. */
   rateLimited: Counter;
   /** Updates dropped because their chat already had too many in flight (runtime/chat-gate.ts). */
   floodDropped: Counter;
   /** Leads by what the person was told: created, duplicate, queued, field-error, rejected, limit-reached,
    * and later: delivered-later, rejected-later, failed-later. */
-  leads: Counter;
+  leads: Counter<"outcome">;
   /** Every call to Brainysoft's lead endpoint, by classified result. */
-  brainysoftSeconds: Histogram;
+  brainysoftSeconds: Histogram<"result">;
 }
 
 /** Brainysoft answers in tens of milliseconds when well and the client gives up after BRAINYSOFT_TIMEOUT_MS (15 s). */
@@ -22,17 +24,29 @@ const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
 export function createBotMetrics(): BotMetrics {
   const registry = createMetricsRegistry();
+  const registers = [registry];
   return {
     registry,
-    updates: registry.counter("leadbot_updates_total", "Telegram updates handled, by outcome (handled, error)."),
-    rateLimited: registry.counter("leadbot_updates_rate_limited_total", "Updates dropped by the per-user rate limit."),
-    floodDropped: registry.counter("leadbot_updates_flood_dropped_total", "Updates dropped because their chat already had too many in flight."),
-    leads: registry.counter("leadbot_leads_total", "Leads by outcome as told to the person."),
-    brainysoftSeconds: registry.histogram(
-      "leadbot_brainysoft_request_duration_seconds",
-      "Duration of Brainysoft lead requests, by result.",
-      LATENCY_BUCKETS,
-    ),
+    updates: new Counter({
+      name: "leadbot_updates_total",
+      help: "Telegram updates handled, by outcome (handled, error).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    rateLimited: new Counter({ name: "leadbot_updates_rate_limited_total", help: "Updates dropped by the per-user rate limit.", registers }),
+    floodDropped: new Counter({
+      name: "leadbot_updates_flood_dropped_total",
+      help: "Updates dropped because their chat already had too many in flight.",
+      registers,
+    }),
+    leads: new Counter({ name: "leadbot_leads_total", help: "Leads by outcome as told to the person.", labelNames: ["outcome"], registers }),
+    brainysoftSeconds: new Histogram({
+      name: "leadbot_brainysoft_request_duration_seconds",
+      help: "Duration of Brainysoft lead requests, by result.",
+      labelNames: ["result"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
   };
 }
 
@@ -58,7 +72,7 @@ export function leadMetricsListener(metrics: BotMetrics): OutboxListener {
       metrics.leads.inc({ outcome: `${state}-later` });
     },
     attempted(_lead, result) {
-      metrics.brainysoftSeconds.observe(result.latencyMs / 1000, { result: result.kind });
+      metrics.brainysoftSeconds.observe({ result: result.kind }, result.latencyMs / 1000);
     },
   };
 }
