@@ -4,6 +4,7 @@ import { createRetention } from "./admin/retention.js";
 import { setupCommandMenus } from "./bot/command-menus.js";
 import { combineListeners } from "./leads/listeners.js";
 import { Api, type Bot } from "grammy";
+import { createOutsideApi } from "./bot/api-defaults.js";
 import { createBrainysoftClient, type BrainysoftClient } from "./brainysoft/client.js";
 import type { BotContext, InsideContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
@@ -85,9 +86,9 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const t = translateWith(i18n);
   // How long a new lead's first answer waits for Brainysoft: one attempt and a second to spare, at most 20 s.
   const answerWithinMs = outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000);
-  let bot: Bot<BotContext> | undefined;
+  const api = createOutsideApi(config);
   const alerts = createAlertCenter({
-    api: () => bot!.api,
+    api,
     adminIds: config.adminIds,
     t,
     locale: config.defaultLocale,
@@ -110,7 +111,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     listener: combineListeners(
       // Counting only: it never throws, so it delays or stops nothing.
       leadMetricsListener(metrics),
-      createLeadNotifier({ api: () => bot!.api, t, log }),
+      createLeadNotifier({ api, t, log }),
       createLeadJournal({ events: store.events }),
       alerts,
     ),
@@ -118,7 +119,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const countedLeads = countSubmitOutcomes(leads, metrics);
   // In front of the bot in either mode: what one chat may have in flight (runtime/chat-gate.ts).
   const chatGate = createChatGate({
-    api: { sendMessage: (...args) => theBot.api.sendMessage(...args) },
+    api,
     t,
     defaultLocale: config.defaultLocale,
     log,
@@ -126,9 +127,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   });
   const webhookInFlight = createInFlight();
   // Webhook mode: the gate, the count of updates in flight and the error handler run inside the bot, which alone knows when an update ends.
-  const first = config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => theBot.errorHandler(error) });
-  bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
-  const theBot = bot;
+  const first = config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
+  const bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
   let poller: Poller | undefined;
   let stopping: Promise<void> | undefined;
   const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
@@ -164,7 +164,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   });
 
   return {
-    bot: theBot,
+    bot: bot,
     store,
     leads: countedLeads,
     client,
@@ -172,13 +172,13 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     httpAddress: () => http.address(),
     async start() {
       await store.ready();
-      await theBot.init();
+      await bot.init();
       // Listening before setWebhook: Telegram starts posting at once.
       await http.listen(config.port);
       await retention.start();
       // In the background: a few Bot API calls per admin and agent (each 429 waited out) must not delay taking updates.
       const setMenus = async () =>
-        setupCommandMenus(theBot.api, {
+        setupCommandMenus(bot.api, {
           adminIds: config.adminIds,
           agentIds: [...new Set([...config.agentIds, ...(await store.roles.listAgents())])],
           defaultLocale: config.defaultLocale,
@@ -189,13 +189,13 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       leads.start();
       if (config.webhook) {
         // Left set on stop: Telegram keeps the updates for the next instance.
-        await theBot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret, allowed_updates: ALLOWED_UPDATES });
+        await bot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret, allowed_updates: ALLOWED_UPDATES });
       } else {
         // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
-        await theBot.api.deleteWebhook();
-        poller = startPolling(theBot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate });
+        await bot.api.deleteWebhook();
+        poller = startPolling(bot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate });
       }
-      log.info({ bot: theBot.botInfo.username, mode: config.mode }, "bot started");
+      log.info({ bot: bot.botInfo.username, mode: config.mode }, "bot started");
     },
     stop() {
       stopping ??= (async () => {

@@ -17,7 +17,7 @@ import { formatDuration, sourceLabel, type Tr } from "./format.js";
 import { codedDetail, scrubDetail } from "./journal.js";
 
 export interface AlertCenterOptions {
-  api: () => Api;
+  api: Api;
   adminIds: readonly number[];
   t: Translate;
   /** Alerts happen outside any chat, so they are written in the operator's default language. */
@@ -75,8 +75,7 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
         return;
       }
       for (const admin of adminIds) {
-        await options
-          .api()
+        await options.api
           // Explicit, whatever Api is passed in: the texts are HTML with escaped details.
           .sendMessage(admin, message, { parse_mode: "HTML" })
           .catch((error: unknown) => {

@@ -1,5 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { HttpError, type Transformer } from "grammy";
+import { Api, HttpError, type Transformer } from "grammy";
+import type { ApiClientOptions } from "grammy";
+import type { Config } from "../config.js";
 
 /**
  * Every text the bot sends is HTML (locale files use <b> and links), so it is the default rather than
@@ -40,4 +42,22 @@ export function apiTransformers(): Transformer[] {
     retryDroppedConnections,
     autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }),
   ];
+}
+
+/**
+ * How every Api of the bot reaches Telegram. A call that gets no answer fails after a minute instead of
+ * grammY's 500 s (long polls take 30 s); conversations build their Api with the same options.
+ */
+export function botClientOptions(config: Pick<Config, "telegramApiRoot">): ApiClientOptions {
+  return { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 };
+}
+
+/**
+ * The Api for messages sent outside an update (alerts, lead numbers told later, flood notices): built
+ * before the bot, so that whoever sends them needs no bot, with the bot's own options and transformers.
+ */
+export function createOutsideApi(config: Pick<Config, "botToken" | "telegramApiRoot">): Api {
+  const api = new Api(config.botToken, botClientOptions(config));
+  api.config.use(...apiTransformers());
+  return api;
 }

@@ -9,7 +9,7 @@ import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
 import type { BotMetrics } from "../metrics/bot-metrics.js";
 import type { Store } from "../store/types.js";
-import { apiTransformers } from "./api-defaults.js";
+import { apiTransformers, botClientOptions } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";
 import type { BotContext, InsideContext } from "./context.js";
 import { recordBotError } from "../admin/journal.js";
@@ -53,9 +53,7 @@ const CONVERSATION_VERSION = 2;
 export function createBot(deps: BotDeps): Bot<BotContext> {
   const { config, store, log } = deps;
   const now = deps.now ?? Date.now;
-  // A Bot API call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
-  // conversations build their Api with the same options.
-  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 } });
+  const bot = new Bot<BotContext>(config.botToken, { client: botClientOptions(config) });
   // Stateless, so one set serves the bot's Api and the Api each conversation replay builds.
   const transformers = apiTransformers();
   bot.api.config.use(...transformers);

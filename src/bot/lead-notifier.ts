@@ -11,12 +11,12 @@ import { createSendPacer, type SendPacer } from "./send-pacer.js";
  * Tells people what became of a lead after they were answered "saved, will be registered": the
  * number once Brainysoft has it, or that staff will call when it never got one.
  */
-export function createLeadNotifier(deps: { api: () => Api; t: Translate; log: Logger; pacer?: SendPacer }): OutboxListener {
+export function createLeadNotifier(deps: { api: Api; t: Translate; log: Logger; pacer?: SendPacer }): OutboxListener {
   // After an outage hundreds of these go out at once: paced under Telegram's broadcast and per-chat limits.
   const pacer = deps.pacer ?? createSendPacer();
   const send = async (chatId: number, text: string) => {
     await pacer.wait(chatId);
-    await deps.api().sendMessage(chatId, text, { reply_markup: { remove_keyboard: true } });
+    await deps.api.sendMessage(chatId, text, { reply_markup: { remove_keyboard: true } });
   };
   // An agent handed in someone else's contact: they are told which one, in one line like their other answers.
   const agentVars = (lead: LeadRecord) => ({

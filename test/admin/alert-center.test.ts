@@ -27,7 +27,7 @@ beforeEach(async () => {
   store = openSqliteStore({ dataDir: dir });
   clock = Date.parse("2025-03-05T10:00:00Z");
   center = createAlertCenter({
-    api: () => new Api(TOKEN, { apiRoot: telegram.apiRoot }),
+    api: new Api(TOKEN, { apiRoot: telegram.apiRoot }),
     adminIds: ADMINS,
     t: createTranslate("en"),
     locale: "en",
