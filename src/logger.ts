@@ -110,5 +110,5 @@ function safeError(err: unknown, depth = 0): unknown {
 /** "Фридрих" -> "Фр…": enough to tell people apart in a log, not enough to identify anyone. */
 export function shortenName(name: string): string {
   const chars = [...name];
-  return chars.length <= 2 ? chars[0] + "…" : chars.slice(0, 2).join("") + "…";
+  return `${chars.length <= 2 ? chars[0] : chars.slice(0, 2).join("")}…`;
 }

@@ -17,6 +17,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 // transliterations (G`ulom), and markup such as "<b>Bob</b>" stays as typed rather than being mangled
 // into "bBob/b"; it is only text, which the bot escapes on output and sends to Brainysoft as JSON.
 const PICTOGRAPHS =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is stripped on its own, the keycap mark included
   /[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Regional_Indicator}\p{So}\uFE00-\uFE0F\u20E3]/gu;
 // URLs and Telegram handles: a bare @username (5..32 chars) names an account, not a person.
 const LINK =

@@ -69,11 +69,14 @@ export function renderLeadsChart(days: readonly ChartDay[]): Buffer {
     }
   };
   const text = (s: string, centreX: number, top: number, scale: number) => {
-    const glyphs = [...s].filter((ch) => FONT[ch]);
+    const glyphs = [...s].flatMap((ch) => {
+      const glyph = FONT[ch];
+      return glyph ? [glyph] : [];
+    });
     const advance = 6 * scale; // 5 columns and one of space
     let x = Math.round(centreX - (glyphs.length * advance - scale) / 2);
-    for (const ch of glyphs) {
-      FONT[ch]!.forEach((row, gy) => {
+    for (const glyph of glyphs) {
+      glyph.forEach((row, gy) => {
         [...row].forEach((bit, gx) => {
           if (bit === "1") fill(x + gx * scale, top + gy * scale, scale, scale, CHART_COLOURS.text);
         });

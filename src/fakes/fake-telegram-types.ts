@@ -37,7 +37,7 @@ export interface SentMessage {
   caption?: string;
   parse_mode?: string;
   // The tests dig into keyboards freely (`m.reply_markup.inline_keyboard[0][0]`); a union type would only get in the way.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: tests dig into keyboards freely; a union type would only get in the way
   reply_markup?: any;
   document?: SentFile;
   editedAt?: number;

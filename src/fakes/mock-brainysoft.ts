@@ -140,7 +140,10 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
     const l = options.login;
     const ok = l !== undefined && headerValue(req.headers["customer-key"]) === l.customerKey
       && body?.userName === l.userName && body.password === l.password;
-    if (!ok) return sendJson(res, 401, error("AUTH_ERROR", "Invalid user name, password or customer key"));
+    if (!ok) {
+      sendJson(res, 401, error("AUTH_ERROR", "Invalid user name, password or customer key"));
+      return;
+    }
     logins += 1;
     const base = l.issuedToken ?? "mock-session";
     const token = logins === 1 && l.issuedToken !== undefined ? base : `${base}-${logins}`;

@@ -49,7 +49,7 @@ export function parseVCard(text: string): VCard {
   if (vcardTooLarge(text)) return card;
   for (const property of properties(text)) {
     if (property.name === "END") break;
-    if (property.name === "FN") card.fullName = clean(unescape(property.value));
+    if (property.name === "FN") card.fullName = clean(unescapeValue(property.value));
     else if (property.name === "N") {
       // Components are ";"-separated; a component's several values (two given names) are ","-separated.
       const [family, given] = splitUnescaped(property.value, ";").map((part) =>
@@ -58,7 +58,7 @@ export function parseVCard(text: string): VCard {
       card.familyName = family;
       card.givenName = given;
     } else if (property.name === "TEL") {
-      const value = unescape(property.value).replace(/^tel:/i, "").trim();
+      const value = unescapeValue(property.value).replace(/^tel:/i, "").trim();
       if (value !== "") card.phones.push({ value, types: typesOf(property.params) });
     }
   }
@@ -149,7 +149,7 @@ function splitUnescaped(text: string, separator: string): string[] {
   return parts;
 }
 
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   return value.replace(/\\([\\;,nN])/g, (_, ch: string) => (ch === "n" || ch === "N" ? "\n" : ch));
 }
 

@@ -199,7 +199,9 @@ describe("a call-center agent's contacts become leads", () => {
     t.crm.setFault("hang");
     const started = Date.now();
     const phones = ["+79776200777", "+79161234567", "+79035556677", "+79261112233", "+79647654321"];
-    phones.forEach((phone_number, i) => t.telegram.sendContact(agent, { phone_number, first_name: `Контакт${"АБВГД"[i]}` }));
+    phones.forEach((phone_number, i) => {
+      t.telegram.sendContact(agent, { phone_number, first_name: `Контакт${"АБВГД"[i]}` });
+    });
     const answers = await Promise.all(phones.map(() => t.telegram.nextMessage(agent.id, 20_000)));
     // 3 s for the first card, then no wait: well under the 15 s that 3 s per card would take.
     expect(Date.now() - started).toBeLessThan(10_000);

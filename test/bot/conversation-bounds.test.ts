@@ -14,7 +14,6 @@ const fridrich: FakeUser = { id: 5101, first_name: "Фридрих", language_co
 const WAIT = 15_000;
 // 150 messages in a few seconds: far over the default 15 in 10 s, which would drop them before the conversation.
 const NO_RATE_LIMIT = { rateLimit: { limit: 10_000, windowMs: 1_000 } };
-const PHONE = "+7 977 620-07-77";
 
 let t: TestApp;
 afterEach(async () => t?.close());

@@ -65,10 +65,10 @@ export function patternOf(key: string, locale = "ru", options: { whole?: boolean
   const message = bundleOf(locale).getMessage(key);
   if (!message?.value) throw new Error(`no message "${key}" in locale ${locale}`);
   const marks: Record<string, string> = {};
-  for (const name of variablesOf(message.value, new Set())) marks[name] = `\u0001${name}\u0001`;
+  for (const name of variablesOf(message.value, new Set())) marks[name] = `\uE000${name}\uE000`;
   const text = textOf(key, marks, locale);
   const source = text
-    .split(/\u0001[^\u0001]*\u0001/)
+    .split(/\uE000[^\uE000]*\uE000/)
     .map(escapeRegExp)
     .join("[\\s\\S]*?");
   return new RegExp(options.whole ? `^${source}$` : source);
