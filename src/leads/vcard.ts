@@ -53,7 +53,7 @@ export function parseVCard(text: string): VCard {
     else if (property.name === "N") {
       // Components are ";"-separated; a component's several values (two given names) are ","-separated.
       const [family, given] = splitUnescaped(property.value, ";").map((part) =>
-        clean(splitUnescaped(part, ",").map(unescape).join(" ")),
+        clean(splitUnescaped(part, ",").map(unescapeValue).join(" ")),
       );
       card.familyName = family;
       card.givenName = given;
@@ -134,7 +134,7 @@ function findUnquoted(text: string, char: string): number {
   return -1;
 }
 
-/** Splits on `separator` unless it is escaped with a backslash (the escapes stay, for unescape). */
+/** Splits on `separator` unless it is escaped with a backslash (the escapes stay, for unescapeValue). */
 function splitUnescaped(text: string, separator: string): string[] {
   const parts: string[] = [];
   let start = 0;
