@@ -53,7 +53,9 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const now = deps.now ?? Date.now;
   // A Bot API call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
   // conversations build their Api with the same options.
-  const bot = new Bot<BotContext>(config.botToken, { client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 } });
+  const bot = new Bot<BotContext>(config.botToken, {
+    client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 },
+  });
   // Stateless, so one set serves the bot's Api and the Api each conversation replay builds.
   const transformers = apiTransformers();
   bot.api.config.use(...transformers);
@@ -157,6 +159,8 @@ function countUpdates(metrics: BotMetrics): MiddlewareFn<BotContext> {
 /** One line per update: what it was, for whom, how it went and how long it took. */
 function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
+    // Nothing to gather for a line the log would drop.
+    if (!log.isLevelEnabled("info")) return next();
     const started = now();
     const kind = Object.keys(ctx.update).find((key) => key !== "update_id");
     const command = loggedCommand(ctx.message?.text);
