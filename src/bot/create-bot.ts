@@ -11,6 +11,7 @@ import type { BotMetrics } from "../runtime/bot-metrics.js";
 import type { Store } from "../store/types.js";
 import { apiTransformers } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";
+import { undiciTelegramFetch } from "./telegram-transport.js";
 import type { BotContext, InsideContext } from "./context.js";
 import { recordBotError } from "../admin/journal.js";
 import { boundedConversationStorage } from "./conversations/bounded-storage.js";
@@ -54,7 +55,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   // A Bot API call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
   // conversations build their Api with the same options.
   const bot = new Bot<BotContext>(config.botToken, {
-    client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 },
+    client: { apiRoot: config.telegramApiRoot, timeoutSeconds: 60, fetch: undiciTelegramFetch() },
   });
   // Stateless, so one set serves the bot's Api and the Api each conversation replay builds.
   const transformers = apiTransformers();
