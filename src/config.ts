@@ -109,7 +109,7 @@ const schema = z.object({
   BRAINYSOFT_PASSWORD: z.string().optional(),
   BRAINYSOFT_CUSTOMER_KEY: z.string().optional(),
   BRAINYSOFT_TIMEOUT_MS: integer(100, 300_000).default(15_000),
-  BRAINYSOFT_CONCURRENCY: integer(1, 64).default(4),
+  BRAINYSOFT_CONCURRENCY: integer(1, 64).default(32),
   LEAD_EXTRA_FIELDS: jsonObject.optional(),
   DEFAULT_COUNTRY: country.default("RU"),
   ALLOWED_COUNTRIES: z

@@ -78,7 +78,10 @@ function parseDigits(digits: string): PhoneNumber | undefined {
 /** "+7 977 620-07-77" from "79776200777": how a person would write it. */
 export function formatPhone(digits: string): string {
   const parsed = parseDigits(digits);
-  if (!parsed?.isValid()) return `+${digits.replace(/\D/g, "")}`;
+  return parsed?.isValid() ? formatParsed(parsed) : `+${digits.replace(/\D/g, "")}`;
+}
+
+function formatParsed(parsed: PhoneNumber): string {
   // Russians and Kazakhs write their numbers with RU-style grouping but "+7" instead of "8 (...)".
   if (parsed.countryCallingCode === "7") {
     return `+7 ${parsed.format("NATIONAL", { nationalPrefix: false }).replace(/[()]/g, "")}`;
@@ -92,7 +95,8 @@ export function maskPhone(digits: string): string {
   const parsed = parseDigits(clean);
   const code = parsed?.countryCallingCode ?? "";
   const national = clean.slice(code.length);
-  const shown = parsed?.isValid() ? formatPhone(clean).slice(code.length + 1) : national;
+  // Parsed once: the metadata lookups are what a mask costs (it is written for every lead's log lines).
+  const shown = parsed?.isValid() ? formatParsed(parsed).slice(code.length + 1) : national;
   // Short numbers would be given away by 3 + 2 digits: show less the shorter they are.
   const head = national.length >= 7 ? 3 : 0;
   const tail = national.length >= 5 ? 2 : 0;

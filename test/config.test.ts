@@ -24,7 +24,7 @@ describe("loadConfig", () => {
     expect(config.brainysoft.baseUrl).toBe("https://acme-saas.brainysoft.ru:9025/bs-core");
     expect(config.brainysoft.auth).toEqual({ kind: "token", token: "secret" });
     expect(config.brainysoft.timeoutMs).toBe(15_000);
-    expect(config.brainysoft.concurrency).toBe(4);
+    expect(config.brainysoft.concurrency).toBe(32);
     expect(config.brainysoft.extraFields).toEqual({});
     expect(config.phone).toEqual({ defaultCountry: "RU", allowedCountries: undefined });
     expect(config.defaultLocale).toBe("ru");

@@ -92,7 +92,18 @@ export function detailText(detail: string, t: Tr): string {
 export function createLeadJournal(deps: { events: EventJournal; now?: () => number }): OutboxListener {
   const { events } = deps;
   const now = deps.now ?? Date.now;
-  const about = (lead: LeadRecord) => ({ leadId: lead.id, source: lead.source, maskedPhone: maskPhone(lead.phone) });
+  // A lead's events come a few at a time (received, then its outcome): each phone is masked once, not per event.
+  const masks = new Map<string, string>();
+  const masked = (phone: string): string => {
+    let mask = masks.get(phone);
+    if (mask === undefined) {
+      if (masks.size >= 1_000) masks.clear();
+      mask = maskPhone(phone);
+      masks.set(phone, mask);
+    }
+    return mask;
+  };
+  const about = (lead: LeadRecord) => ({ leadId: lead.id, source: lead.source, maskedPhone: masked(lead.phone) });
 
   return {
     received: (lead) => events.record({ at: now(), kind: "received", actor: actorOf(lead), ...about(lead) }),

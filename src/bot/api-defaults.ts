@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, HttpError, type Transformer } from "grammy";
 import type { ApiClientOptions } from "grammy";
 import type { Config } from "../config.js";
+import { undiciTelegramFetch } from "./telegram-transport.js";
 
 /**
  * Every text the bot sends is HTML (locale files use <b> and links), so it is the default rather than
@@ -45,11 +46,12 @@ export function apiTransformers(): Transformer[] {
 }
 
 /**
- * How every Api of the bot reaches Telegram. A call that gets no answer fails after a minute instead of
- * grammY's 500 s (long polls take 30 s); conversations build their Api with the same options.
+ * How every Api of the bot reaches Telegram: over undici on a keep-alive pool (telegram-transport.ts). A
+ * call that gets no answer fails after a minute instead of grammY's 500 s (long polls take 30 s);
+ * conversations build their Api with the same options.
  */
 export function botClientOptions(config: Pick<Config, "telegramApiRoot">): ApiClientOptions {
-  return { apiRoot: config.telegramApiRoot, timeoutSeconds: 60 };
+  return { apiRoot: config.telegramApiRoot, timeoutSeconds: 60, fetch: undiciTelegramFetch() };
 }
 
 /**

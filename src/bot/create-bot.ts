@@ -158,6 +158,8 @@ function countUpdates(metrics: BotMetrics): MiddlewareFn<BotContext> {
 /** One line per update: what it was, for whom, how it went and how long it took. */
 function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
+    // Nothing to gather for a line the log would drop.
+    if (!log.isLevelEnabled("info")) return next();
     const started = now();
     const kind = Object.keys(ctx.update).find((key) => key !== "update_id");
     const command = loggedCommand(ctx.message?.text);

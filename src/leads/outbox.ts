@@ -334,7 +334,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       return { kind: "duplicate", lead };
     }
     const lead = inserted.lead;
-    log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
+    // The mask costs a phone parse: only for a log that writes info lines.
+    if (log.isLevelEnabled("info")) log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
     await observe("received", lead.id, () => listener.received?.(lead));
     awaited.add(lead.id);
     const attempt = run(lead);

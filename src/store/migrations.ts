@@ -96,6 +96,14 @@ const MIGRATIONS: readonly Migration[] = [
   ) STRICT;
   CREATE INDEX window_counters_expires ON window_counters (expires_at);
   `,
+  // 4: indexes so that no step of an update and nothing at start-up reads the whole history: the daily
+  // cap counts one user's leads of the last day; the sweep at start reads only the leads not yet told
+  // (partial: pending ones and untold outcomes, a handful). The queries write `+state` so that the
+  // planner, which has no statistics, does not pick leads_state_next_attempt (a state holds most rows).
+  `
+  CREATE INDEX IF NOT EXISTS leads_user_created ON leads (user_id, created_at);
+  CREATE INDEX IF NOT EXISTS leads_unnotified ON leads (id) WHERE notified = 0;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -88,6 +88,13 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX window_counters_expires ON window_counters (expires_at);
   `,
+  // 2: indexes so that no step of an update and nothing at start-up reads the whole history: the daily
+  // cap counts one user's leads of the last day; the sweep at start reads only the leads not yet told
+  // (partial: pending ones and untold outcomes, a handful).
+  `
+  CREATE INDEX IF NOT EXISTS leads_user_created ON leads (user_id, created_at);
+  CREATE INDEX IF NOT EXISTS leads_unnotified ON leads (id) WHERE NOT notified;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -100,9 +100,10 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
   );
   const notified = db.prepare<[number]>(`UPDATE leads SET notified = 1 WHERE id = ?`);
   const unnotified = db.prepare<{ from: number; to: number; afterId: number; limit: number }, LeadRow>(
+    // By the partial index leads_unnotified (`notified = 0`: pending leads and untold outcomes), not by state or time.
     `SELECT * FROM leads
-      WHERE state IN ('delivered', 'rejected', 'failed') AND notified = 0
-        AND updated_at >= @from AND updated_at < @to AND id > @afterId
+      WHERE +state IN ('delivered', 'rejected', 'failed') AND notified = 0
+        AND +updated_at >= @from AND +updated_at < @to AND id > @afterId
       ORDER BY id LIMIT @limit`,
   );
   const createdBetween = db.prepare<[number, number], LeadRow>(

@@ -163,7 +163,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const purgeEvents = conn.prepare<[number]>(`DELETE FROM events WHERE at < ?`);
   const purgeUpdates = conn.prepare<[number]>(`DELETE FROM processed_updates WHERE seen_at < ?`);
   const purgeLeads = conn.prepare<[number, string]>(
-    `DELETE FROM leads WHERE updated_at < ? AND state IN (SELECT value FROM json_each(?))`,
+    // `+state`: by leads_updated (the old rows only), not by state (nearly every row is in a final state).
+    `DELETE FROM leads WHERE updated_at < ? AND +state IN (SELECT value FROM json_each(?))`,
   );
   const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
   const purgeClaims = conn.prepare<[number]>(`DELETE FROM update_claims WHERE claimed_until < ?`);

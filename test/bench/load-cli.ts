@@ -23,6 +23,7 @@ load run options:
                       way: through tsx when the lead bot does, else compiled
   --compiled          run the lead bot from the sources transpiled to JavaScript (no npm run build)
   --env KEY=VALUE     a setting for the lead bot (repeatable), e.g. --env BRAINYSOFT_CONCURRENCY=50
+  --crm-ms MS         the mock Brainysoft answers each lead after MS milliseconds (default 0: at once)
   --rounds R          measure the bots R times, alternating (default 1)
   --cpu-prof DIR      write V8 CPU profiles of both bots to DIR and print where the time went during the
                       load (profiling slows the bots: compare such a run's numbers with each other only)
@@ -39,6 +40,7 @@ export interface LoadArgs {
   /** Settings for the lead bot only (the plain bot has none of them). */
   env: Record<string, string>;
   rounds: number;
+  crmLatencyMs?: number | undefined;
   cpuProfDir?: string | undefined;
   json?: string | undefined;
 }
@@ -77,6 +79,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
         }),
     ),
     rounds: count("--rounds", 1),
+    crmLatencyMs: argv.includes("--crm-ms") ? count("--crm-ms", 0) : undefined,
     cpuProfDir: value("--cpu-prof"),
     json: value("--json"),
   };
@@ -112,7 +115,7 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
     ];
     const results: TargetReport[] = [];
     for (const target of targets) {
-      const report = await measureTarget(target, { count: args.count, concurrency: args.concurrency });
+      const report = await measureTarget(target, { count: args.count, concurrency: args.concurrency, crmLatencyMs: args.crmLatencyMs });
       results.push(report);
       if (report.failures.length > 0) {
         ok = false;

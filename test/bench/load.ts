@@ -41,6 +41,8 @@ export interface LoadOptions {
   concurrency: number;
   /** How long one step may wait for the bot's answer before that customer counts as failed. */
   answerTimeoutMs?: number;
+  /** How long the mock Brainysoft takes to answer each lead (a real CRM is not instant); default 0. */
+  crmLatencyMs?: number | undefined;
 }
 
 export interface TargetReport {
@@ -90,6 +92,7 @@ const SETTLE_AFTER_MS = 300;
 export async function measureTarget(target: Target, options: LoadOptions): Promise<TargetReport> {
   const telegram = await startFakeTelegram({ token: TEST_BOT_TOKEN });
   const crm = await startMockBrainysoft({ token: TEST_CRM_TOKEN });
+  if (options.crmLatencyMs) crm.setFault("slow", { slowMs: options.crmLatencyMs });
   const isPostgres = target.store?.startsWith("postgres") ?? false;
   const tempDir = target.store === undefined || isPostgres ? mkdtempSync(join(tmpdir(), "lead-bot-bench-data-")) : undefined;
   const dataDir = tempDir ?? target.store ?? "";
