@@ -9,8 +9,8 @@
  * `fn` runs its store calls on the main pool, so chats waiting for a lock never starve it. In-process
  * callers for one chat queue first, so a replica holds at most one lock connection per chat.
  */
-import pg from "pg";
-import type { ClientConfig } from "pg";
+import type { ClientConfig, Pool } from "pg";
+import { loadPg } from "./pg-module.js";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import { ADVISORY_XACT_LOCK, withClient, type PgDb } from "./postgres-db.js";
 import type { Coordination, Leadership } from "./types.js";
@@ -20,7 +20,7 @@ export interface PostgresCoordinationOptions {
   ready: () => Promise<void>;
   /** How the leadership connections connect (as the pool's). */
   clientConfig: ClientConfig;
-  lockPool: pg.Pool;
+  lockPool: Pool;
   /** How often a leader checks its connection. Default 10 s. */
   heartbeatMs?: number;
 }
@@ -33,7 +33,7 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Coor
 
   async function tryLeadership(name: string): Promise<Leadership | undefined> {
     await options.ready();
-    const client = new pg.Client(options.clientConfig);
+    const client = new (loadPg().Client)(options.clientConfig);
     const key = db.lockName(`leader:${name}`);
     let heartbeat: NodeJS.Timeout | undefined;
     let held = false;

@@ -3,8 +3,8 @@
  * open, transactions on one checked-out connection, and advisory-lock names kept within the store's
  * schema (two stores in two schemas of one database never block each other).
  */
-import pg from "pg";
-import type { ClientConfig, PoolClient, QueryResultRow } from "pg";
+import type { ClientConfig, Pool, PoolClient, QueryResultRow } from "pg";
+import { loadPg } from "./pg-module.js";
 
 export interface Queryable {
   rows<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
@@ -30,7 +30,7 @@ const INT8_OID = 20;
  */
 export const numberTypes: NonNullable<ClientConfig["types"]> = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
-    if (oid !== INT8_OID) return pg.types.getTypeParser(oid, format);
+    if (oid !== INT8_OID) return loadPg().types.getTypeParser(oid, format);
     return (text: string) => {
       const value = Number(text);
       if (!Number.isSafeInteger(value)) throw new RangeError(`BIGINT ${text} does not fit in a JavaScript number`);
@@ -40,7 +40,7 @@ export const numberTypes: NonNullable<ClientConfig["types"]> = {
   }) as NonNullable<ClientConfig["types"]>["getTypeParser"],
 };
 
-export function queryable(target: pg.Pool | PoolClient, before: () => Promise<void> = async () => {}): Queryable {
+export function queryable(target: Pool | PoolClient, before: () => Promise<void> = async () => {}): Queryable {
   return {
     async rows<R extends QueryResultRow>(text: string, values?: unknown[]) {
       await before();
@@ -57,7 +57,7 @@ export function queryable(target: pg.Pool | PoolClient, before: () => Promise<vo
  * A checked-out connection for `fn`. A connection that dies while checked out emits "error", which
  * with no listener would crash the process: the listener notes it and the connection is discarded.
  */
-export async function withClient<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error) => (broken = error);
@@ -70,7 +70,7 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: PoolClient) => P
   }
 }
 
-export function createPgDb(pool: pg.Pool, ready: () => Promise<void>, namespace: () => string): PgDb {
+export function createPgDb(pool: Pool, ready: () => Promise<void>, namespace: () => string): PgDb {
   return {
     ...queryable(pool, ready),
     async transaction(fn) {

@@ -7,8 +7,8 @@
  * Opening is asynchronous: openPostgresStore returns at once, and the first call (ready(), or any
  * method) connects and migrates; every method waits for that, and a failure is a StoreOpenError.
  */
-import pg from "pg";
 import type { ClientConfig } from "pg";
+import { loadPg } from "./pg-module.js";
 import { StoreOpenError } from "./errors.js";
 import { NewerSchemaError } from "./migrations.js";
 import { postgresCoordination } from "./postgres-coordination.js";
@@ -99,8 +99,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   };
   const onError = options.onBackgroundError ?? (() => {});
-  const pool = new pg.Pool({ ...clientConfig, max: poolSize });
-  const lockPool = new pg.Pool({ ...clientConfig, max: poolSize });
+  const pool = new (loadPg().Pool)({ ...clientConfig, max: poolSize });
+  const lockPool = new (loadPg().Pool)({ ...clientConfig, max: poolSize });
   pool.on("error", onError);
   lockPool.on("error", onError);
 
