@@ -53,6 +53,7 @@ export function normalizePhone(input: string, source: PhoneSource, rules: PhoneR
     if (parsed?.isValid()) return judge(parsed, rules);
   }
 
+  // biome-ignore lint/style/noNonNullAssertion: order always holds at least one reading (the digits as typed)
   const first = order[0]!;
   const length = validatePhoneNumberLength(first.text, first.country);
   if (length === "TOO_SHORT" || length === "NOT_A_NUMBER") return { ok: false, reason: "too-short" };

@@ -136,6 +136,7 @@ export function migrate(db: Database.Database): void {
   check();
   db.transaction(() => {
     for (let version = check(); version < SCHEMA_VERSION; version++) {
+      // biome-ignore lint/style/noNonNullAssertion: version < SCHEMA_VERSION, the length of MIGRATIONS
       const step = MIGRATIONS[version]!;
       if (typeof step === "string") db.exec(step);
       else step(db);

@@ -143,6 +143,7 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
         locale: lead.locale,
         now,
       });
+      // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
       return { lead: toRecord(row!), duplicate: false };
     },
   );

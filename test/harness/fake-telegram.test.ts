@@ -5,6 +5,9 @@ import type { Update } from "grammy/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../../src/fakes/fake-telegram.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: raw Bot API and control answers, read freely by each test
+type Raw = any;
+
 const alice: FakeUser = { id: 1001, first_name: "Alice", username: "alice", language_code: "ru" };
 const bob: FakeUser = { id: 1002, first_name: "Bob" };
 
@@ -43,14 +46,12 @@ async function api(method: string, body: Record<string, unknown> = {}, token = f
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  // biome-ignore lint/suspicious/noExplicitAny: a raw Bot API answer, read freely by each test
-  return { status: res.status, json: (await res.json()) as { ok: boolean; result?: any; error_code?: number; description?: string; parameters?: { retry_after?: number } } };
+  return { status: res.status, json: (await res.json()) as { ok: boolean; result?: Raw; error_code?: number; description?: string; parameters?: { retry_after?: number } } };
 }
 
 async function control(path: string, body?: unknown) {
   const res = await fetch(`${fake.apiRoot}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  // biome-ignore lint/suspicious/noExplicitAny: a raw control answer, read freely by each test
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as Raw };
 }
 
 describe("getUpdates", () => {
