@@ -4,7 +4,10 @@
  */
 const LAYERS = [
   { name: "base", path: "^src/(config|logger|i18n|html|within)\\.ts$" },
-  { name: "domain", path: "^src/(phone|name)\\.ts$|^src/store/(types|errors|write-health)\\.ts$|^src/leads/(agent-input|vcard|daily-cap|limiter)\\.ts$" },
+  {
+    name: "domain",
+    path: "^src/(phone|name)\\.ts$|^src/store/(types|errors|write-health)\\.ts$|^src/leads/(agent-input|vcard|daily-cap|limiter)\\.ts$",
+  },
   { name: "delivery", path: "^src/brainysoft/|^src/leads/(outbox|held-results|listeners|submit-outcome)\\.ts$|^src/admin/|^src/metrics/" },
   { name: "adapters", path: "^src/(bot|http|runtime)/|^src/store/(?!types\\.ts$|errors\\.ts$|write-health\\.ts$)" },
   { name: "root", path: "^src/(app|main)\\.ts$" },

@@ -127,18 +127,25 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   });
   const webhookInFlight = createInFlight();
   // Webhook mode: the gate, the count of updates in flight and the error handler run inside the bot, which alone knows when an update ends.
-  const first = config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
+  const first =
+    config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
   const bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
   let poller: Poller | undefined;
   let stopping: Promise<void> | undefined;
   const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
   // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
   const probeApi = new Api(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: 10 });
-  gaugeReadOnScrape(metrics.registry, "leadbot_lead_queue_depth", "Leads saved and waiting for delivery to Brainysoft.", async () =>
-    (await store.leads.countByState()).pending,
+  gaugeReadOnScrape(
+    metrics.registry,
+    "leadbot_lead_queue_depth",
+    "Leads saved and waiting for delivery to Brainysoft.",
+    async () => (await store.leads.countByState()).pending,
   );
-  gaugeReadOnScrape(metrics.registry, "leadbot_updates_in_flight", "Updates taken from Telegram and not yet handled.", () =>
-    (poller?.inFlight.size ?? 0) + webhookInFlight.size,
+  gaugeReadOnScrape(
+    metrics.registry,
+    "leadbot_updates_in_flight",
+    "Updates taken from Telegram and not yet handled.",
+    () => (poller?.inFlight.size ?? 0) + webhookInFlight.size,
   );
   const http: HttpServer = createHttpServer({
     log,
@@ -206,7 +213,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         const left = (atMost = Infinity) => Math.min(atMost, Math.max(0, deadline - performance.now()));
         // No new updates (the webhook answers 503 from now on); those taken finish; polling confirms them.
         if (poller) await poller.stop(left());
-        else if (!(await webhookInFlight.idle(left()))) log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
+        else if (!(await webhookInFlight.idle(left())))
+          log.warn({ updates: webhookInFlight.size }, "stopping with updates still in progress");
         if (!(await within(leads.stop(), left()))) log.warn("stopping with lead deliveries still in progress");
         await http.close(left(1_000));
         retention.stop();

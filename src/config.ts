@@ -2,9 +2,7 @@ import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { z } from "zod";
 
 /** How the bot signs in to Brainysoft: a static token, or a log-in whose token it caches. */
-export type BrainysoftAuth =
-  | { kind: "token"; token: string }
-  | { kind: "login"; userName: string; password: string; customerKey: string };
+export type BrainysoftAuth = { kind: "token"; token: string } | { kind: "login"; userName: string; password: string; customerKey: string };
 
 /** Everything the bot is told by its operator, validated once at start-up. */
 export interface Config {
@@ -49,13 +47,16 @@ export class ConfigError extends Error {
 const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
 
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+  );
 
 const integer = (min: number, max: number) =>
   z
@@ -102,7 +103,9 @@ const jsonObject = z.string().transform((text, ctx) => {
 
 const schema = z.object({
   BOT_TOKEN: z.string().regex(/^\d+:[\w-]{10,}$/, "must look like 123456789:AA... (ask @BotFather)"),
-  TELEGRAM_API_ROOT: url(["https:", "http:"]).default("https://api.telegram.org").transform((u) => u.replace(/\/+$/, "")),
+  TELEGRAM_API_ROOT: url(["https:", "http:"])
+    .default("https://api.telegram.org")
+    .transform((u) => u.replace(/\/+$/, "")),
   BRAINYSOFT_URL: url(["https:", "http:"]).transform((u) => u.replace(/\/+$/, "")),
   BRAINYSOFT_TOKEN: z.string().optional(),
   BRAINYSOFT_LOGIN: z.string().optional(),
@@ -159,10 +162,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const auth = brainysoftAuth(cleaned);
   const problems = [
     ...webhookProblems(cleaned),
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? "configuration");
-      return cleaned[name] === undefined && issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
-    })),
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const name = String(issue.path[0] ?? "configuration");
+          return cleaned[name] === undefined && issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
+        })),
     ...(Array.isArray(auth) ? auth : []),
   ];
   if (problems.length > 0 || !parsed.success || Array.isArray(auth)) throw new ConfigError(problems);

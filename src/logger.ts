@@ -22,7 +22,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
   const scrub = secretScrubber(secrets);
   const destination = options.pretty
-    ? pretty({ destination: options.destination ?? 1, colorize: options.destination === undefined, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" })
+    ? pretty({
+        destination: options.destination ?? 1,
+        colorize: options.destination === undefined,
+        translateTime: "SYS:HH:MM:ss.l",
+        ignore: "pid,hostname",
+      })
     : options.destination;
   const logger = pino(
     {

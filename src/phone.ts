@@ -2,14 +2,7 @@ import { parsePhoneNumberFromString, validatePhoneNumberLength } from "libphonen
 import type { CountryCode, PhoneNumber } from "libphonenumber-js/max";
 
 export type PhoneSource = "own-contact" | "typed" | "card";
-export type PhoneRefusal =
-  | "empty"
-  | "letters"
-  | "too-short"
-  | "too-long"
-  | "invalid"
-  | "not-mobile"
-  | "country-not-allowed";
+export type PhoneRefusal = "empty" | "letters" | "too-short" | "too-long" | "invalid" | "not-mobile" | "country-not-allowed";
 export interface PhoneRules {
   defaultCountry: CountryCode;
   allowedCountries?: readonly CountryCode[] | undefined;

@@ -46,8 +46,9 @@ describe("loadConfig", () => {
   it("chooses PostgreSQL with DATABASE_URL, with a schema and a pool size", () => {
     const url = "postgres://bot:pw@db.internal:5432/leads";
     expect(loadConfig({ ...valid, DATABASE_URL: url }).database).toEqual({ url, schema: undefined, poolSize: 10 });
-    expect(loadConfig({ ...valid, DATABASE_URL: "postgresql://db/leads", DATABASE_SCHEMA: "lead_bot", DATABASE_POOL_SIZE: "25" }).database)
-      .toEqual({ url: "postgresql://db/leads", schema: "lead_bot", poolSize: 25 });
+    expect(
+      loadConfig({ ...valid, DATABASE_URL: "postgresql://db/leads", DATABASE_SCHEMA: "lead_bot", DATABASE_POOL_SIZE: "25" }).database,
+    ).toEqual({ url: "postgresql://db/leads", schema: "lead_bot", poolSize: 25 });
   });
 
   it("names a malformed DATABASE_URL without showing it, password and all", () => {
@@ -63,8 +64,9 @@ describe("loadConfig", () => {
       "WEBHOOK_URL is required when BOT_MODE is webhook",
       "WEBHOOK_SECRET is required when BOT_MODE is webhook",
     ]);
-    expect(problems({ ...valid, BOT_MODE: "webhook", WEBHOOK_URL: "https://bot.example/tg", WEBHOOK_SECRET: "bad secret!" })[0])
-      .toMatch(/^WEBHOOK_SECRET must be 1 to 256 characters/);
+    expect(problems({ ...valid, BOT_MODE: "webhook", WEBHOOK_URL: "https://bot.example/tg", WEBHOOK_SECRET: "bad secret!" })[0]).toMatch(
+      /^WEBHOOK_SECRET must be 1 to 256 characters/,
+    );
     const config = loadConfig({ ...valid, BOT_MODE: "webhook", WEBHOOK_URL: "https://bot.example/tg", WEBHOOK_SECRET: "s3cr_et-1" });
     expect(config.webhook).toEqual({ url: "https://bot.example/tg", secret: "s3cr_et-1" });
   });

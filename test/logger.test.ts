@@ -28,7 +28,11 @@ describe("logger", () => {
     const out = capture();
     const log = createLogger({ level: "info", destination: out.destination, secrets: ["ab", "k3y", "7", "a.c"] });
     log.info({ url: "https://crm/bs-core/main/login?customer-key=k3y&x=1", attempt: 7, note: "abc about ab 7x 17 7" }, "pass a.c or abc");
-    const [warning, line] = out.text().trimEnd().split("\n").map((text) => JSON.parse(text) as Record<string, unknown>);
+    const [warning, line] = out
+      .text()
+      .trimEnd()
+      .split("\n")
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     // A secret that short is easy to guess: the operator is told once.
     expect(warning).toMatchObject({ level: 40, msg: expect.stringMatching(/shorter than 6 characters/) });
     expect(line).toEqual({
@@ -44,13 +48,23 @@ describe("logger", () => {
   it("logs grammY errors without their payload (message texts with phones)", () => {
     const out = capture();
     const log = createLogger({ level: "info", destination: out.destination });
-    const error = new GrammyError("Call to 'sendMessage' failed!", { ok: false, error_code: 400, description: "Bad Request: chat not found" }, "sendMessage", {
-      chat_id: 1,
-      text: "We will call you at +7 977 620-07-77",
-    });
+    const error = new GrammyError(
+      "Call to 'sendMessage' failed!",
+      { ok: false, error_code: 400, description: "Bad Request: chat not found" },
+      "sendMessage",
+      {
+        chat_id: 1,
+        text: "We will call you at +7 977 620-07-77",
+      },
+    );
     log.error({ err: error }, "failed");
     const line = JSON.parse(out.text()) as { err: Record<string, unknown> };
-    expect(line.err).toMatchObject({ type: "GrammyError", method: "sendMessage", error_code: 400, description: "Bad Request: chat not found" });
+    expect(line.err).toMatchObject({
+      type: "GrammyError",
+      method: "sendMessage",
+      error_code: 400,
+      description: "Bad Request: chat not found",
+    });
     expect(out.text()).not.toContain("620-07-77");
   });
 
@@ -65,9 +79,12 @@ describe("logger", () => {
   });
 
   it("knows the configured secrets and shortens names", () => {
-    expect(secretsOf({ botToken: "1:abc", brainysoft: { auth: { kind: "login", userName: "u", password: "p4ss", customerKey: "key" } } } as never)).toEqual([
-      "1:abc", "p4ss", "key",
-    ]);
+    expect(
+      secretsOf({
+        botToken: "1:abc",
+        brainysoft: { auth: { kind: "login", userName: "u", password: "p4ss", customerKey: "key" } },
+      } as never),
+    ).toEqual(["1:abc", "p4ss", "key"]);
     expect(shortenName("Фридрих")).toBe("Фр…");
   });
 });

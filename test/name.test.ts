@@ -3,7 +3,7 @@ import { normalizeFirstName } from "../src/name.js";
 import type { NameResult } from "../src/name.js";
 
 const ok = (name: string): NameResult => ({ ok: true, name });
-const no = (reason: string): NameResult => ({ ok: false, reason } as NameResult);
+const no = (reason: string): NameResult => ({ ok: false, reason }) as NameResult;
 
 describe("normalizeFirstName", () => {
   const cases: [string, string, NameResult][] = [

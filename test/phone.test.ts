@@ -3,7 +3,7 @@ import { extractPhone, formatPhone, maskPhone, normalizePhone } from "../src/pho
 import type { PhoneResult, PhoneRules, PhoneSource } from "../src/phone.js";
 
 const RU: PhoneRules = { defaultCountry: "RU" };
-const ok = (digits: string, country: string): PhoneResult => ({ ok: true, digits, country } as PhoneResult);
+const ok = (digits: string, country: string): PhoneResult => ({ ok: true, digits, country }) as PhoneResult;
 const no = (reason: string, country?: string): PhoneResult =>
   (country ? { ok: false, reason, country } : { ok: false, reason }) as PhoneResult;
 
@@ -57,10 +57,34 @@ describe("normalizePhone", () => {
     ["empty", "", "typed", RU, no("empty")],
     ["only spaces", "   ", "typed", RU, no("empty")],
     ["only separators", "+ ( ) -", "typed", RU, no("empty")],
-    ["allowed countries refuse UA", "+380501234567", "typed", { defaultCountry: "RU", allowedCountries: ["RU", "KZ"] }, no("country-not-allowed", "UA")],
-    ["allowed countries accept KZ", "77011234567", "typed", { defaultCountry: "RU", allowedCountries: ["RU", "KZ"] }, ok("77011234567", "KZ")],
-    ["allowed RU only refuses KZ on +7", "+7 701 123 45 67", "typed", { defaultCountry: "RU", allowedCountries: ["RU"] }, no("country-not-allowed", "KZ")],
-    ["type is checked before country", "+1 800 555 0199", "typed", { defaultCountry: "RU", allowedCountries: ["RU"] }, no("not-mobile", "US")],
+    [
+      "allowed countries refuse UA",
+      "+380501234567",
+      "typed",
+      { defaultCountry: "RU", allowedCountries: ["RU", "KZ"] },
+      no("country-not-allowed", "UA"),
+    ],
+    [
+      "allowed countries accept KZ",
+      "77011234567",
+      "typed",
+      { defaultCountry: "RU", allowedCountries: ["RU", "KZ"] },
+      ok("77011234567", "KZ"),
+    ],
+    [
+      "allowed RU only refuses KZ on +7",
+      "+7 701 123 45 67",
+      "typed",
+      { defaultCountry: "RU", allowedCountries: ["RU"] },
+      no("country-not-allowed", "KZ"),
+    ],
+    [
+      "type is checked before country",
+      "+1 800 555 0199",
+      "typed",
+      { defaultCountry: "RU", allowedCountries: ["RU"] },
+      no("not-mobile", "US"),
+    ],
   ];
   it.each(cases)("%s: %j", (_label, input, source, rules, expected) => {
     expect(normalizePhone(input, source, rules)).toEqual(expected);

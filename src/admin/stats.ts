@@ -76,9 +76,7 @@ function period(leads: readonly LeadRecord[], duplicates: number, calls: readonl
     bySource: countBySource(leads),
     successRate: finished === 0 ? undefined : byState.delivered / finished,
     latency:
-      latencies.length === 0
-        ? undefined
-        : { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), calls: latencies.length },
+      latencies.length === 0 ? undefined : { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), calls: latencies.length },
   };
 }
 

@@ -38,11 +38,7 @@ const retryDroppedConnections: Transformer = async (prev, method, payload, signa
  * unreachable Bot API fails instead of hanging a chat forever.
  */
 export function apiTransformers(): Transformer[] {
-  return [
-    htmlByDefault,
-    retryDroppedConnections,
-    autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true }),
-  ];
+  return [htmlByDefault, retryDroppedConnections, autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60, rethrowHttpErrors: true })];
 }
 
 /**

@@ -91,7 +91,9 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     } finally {
       // Not remembering it (a full disk) must not turn a handled update into an apology after the answer;
       // a copy Telegram sends again is handled again, which finds the lead already saved.
-      await store.updates.markHandled(id, now()).catch((error: unknown) => log.error({ err: error, update: id }, "could not remember a handled update"));
+      await store.updates
+        .markHandled(id, now())
+        .catch((error: unknown) => log.error({ err: error, update: id }, "could not remember a handled update"));
     }
   });
   if (deps.metrics) bot.use(countUpdates(deps.metrics));
@@ -172,7 +174,10 @@ function logUpdates(log: Logger, now: () => number): MiddlewareFn<BotContext> {
     } finally {
       // "did": what the features noted (e.g. "stats", "retry 3"); never text the person typed.
       const did = updateNotes(ctx);
-      log.info({ update: ctx.update.update_id, chat: ctx.chat?.id, role: ctx.role, kind, command, outcome, did, ms: now() - started }, "update");
+      log.info(
+        { update: ctx.update.update_id, chat: ctx.chat?.id, role: ctx.role, kind, command, outcome, did, ms: now() - started },
+        "update",
+      );
     }
   };
 }

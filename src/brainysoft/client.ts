@@ -13,7 +13,11 @@ import { classifyLeadResponse, classifyUnreadableBody } from "./classify.js";
 import type { Classification, UnreadableBody } from "./classify.js";
 import { createSharedProbe, type ProbeResult } from "./shared-probe.js";
 
-export interface LeadPayload { firstName: string; mobilePhone: string; lastName?: string | undefined }
+export interface LeadPayload {
+  firstName: string;
+  mobilePhone: string;
+  lastName?: string | undefined;
+}
 
 export type CreateLeadResult =
   | { kind: "created"; leadId: number; status: number; latencyMs: number }
@@ -154,9 +158,8 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
   const secrets = brainysoftSecrets(auth);
   const tokens = new Set<string>(); // issued by log-in
   /** Defence in depth: whatever a detail was built from, no secret leaves in it. */
-  const redact = (s: string): string => [...secrets, ...tokens]
-    .filter((secret) => secret.length >= 3)
-    .reduce((acc, secret) => acc.split(secret).join("***"), s);
+  const redact = (s: string): string =>
+    [...secrets, ...tokens].filter((secret) => secret.length >= 3).reduce((acc, secret) => acc.split(secret).join("***"), s);
 
   /**
    * One deadline for the headers and the whole body read (a server may send headers, then hang or
@@ -173,9 +176,12 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     const cancel = () => controller.abort();
     via.signal?.addEventListener("abort", cancel, { once: true });
-    const why = (err: unknown) => (controller.signal.aborted
-      ? via.signal?.aborted === true ? "cancelled" : `timeout after ${timeoutMs}ms`
-      : `network error ${errorName(err)}`);
+    const why = (err: unknown) =>
+      controller.signal.aborted
+        ? via.signal?.aborted === true
+          ? "cancelled"
+          : `timeout after ${timeoutMs}ms`
+        : `network error ${errorName(err)}`;
     try {
       let res: Dispatcher.ResponseData;
       try {
@@ -201,7 +207,12 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
     }
   }
 
-  function logCall(op: "createLead" | "login", attempt: number, outcome: Outcome | { kind: "ok"; status: number | undefined }, latencyMs: number): void {
+  function logCall(
+    op: "createLead" | "login",
+    attempt: number,
+    outcome: Outcome | { kind: "ok"; status: number | undefined },
+    latencyMs: number,
+  ): void {
     if (log === undefined) return;
     const line: Record<string, unknown> = { op, outcome: outcome.kind, status: outcome.status, latencyMs, attempt };
     if (outcome.kind === "created") line.leadId = outcome.leadId;
@@ -219,9 +230,12 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
     if (auth.kind !== "login") throw new Error("login() without log-in credentials");
     cachedToken = undefined;
     const started = performance.now();
-    const reply = await send("POST", "/main/login",
+    const reply = await send(
+      "POST",
+      "/main/login",
       { "content-type": "application/json", "customer-key": auth.customerKey },
-      JSON.stringify({ userName: auth.userName, password: auth.password }));
+      JSON.stringify({ userName: auth.userName, password: auth.password }),
+    );
     const result = loginResult(reply);
     if ("token" in result) {
       tokens.add(result.token);
@@ -236,18 +250,21 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
   function getToken(attempt: number, stale?: string): Promise<TokenResult> {
     if (auth.kind === "token") return Promise.resolve({ token: auth.token });
     if (cachedToken !== undefined && cachedToken !== stale) return Promise.resolve({ token: cachedToken });
-    loginInFlight ??= login(attempt).finally(() => { loginInFlight = undefined; });
+    loginInFlight ??= login(attempt).finally(() => {
+      loginInFlight = undefined;
+    });
     return loginInFlight;
   }
 
   async function postLead(body: string, token: string, attempt: number): Promise<Outcome> {
     const started = performance.now();
     const reply = await send("POST", "/main/leads", { "content-type": "application/json", bsauth: token }, body);
-    const outcome: Outcome = "error" in reply
-      ? { kind: "transient", detail: reply.error }
-      : "unreadable" in reply
-        ? { ...classifyUnreadableBody(reply.status, reply.unreadable, reply.why), status: reply.status }
-        : { ...classifyLeadResponse(reply.status, reply.text, headerOf(reply.headers, "location")), status: reply.status };
+    const outcome: Outcome =
+      "error" in reply
+        ? { kind: "transient", detail: reply.error }
+        : "unreadable" in reply
+          ? { ...classifyUnreadableBody(reply.status, reply.unreadable, reply.why), status: reply.status }
+          : { ...classifyLeadResponse(reply.status, reply.text, headerOf(reply.headers, "location")), status: reply.status };
     logCall("createLead", attempt, outcome, elapsed(started));
     return outcome;
   }
@@ -255,20 +272,27 @@ export function createBrainysoftClient(options: BrainysoftClientOptions): Brainy
   function finish(o: Outcome, started: number): CreateLeadResult {
     const latencyMs = elapsed(started);
     switch (o.kind) {
-      case "created": return { kind: "created", leadId: o.leadId, status: o.status ?? 0, latencyMs };
-      case "field-error": return { kind: "field-error", field: o.field, status: o.status ?? 0, latencyMs };
-      case "auth": return { kind: "auth", status: o.status ?? 0, latencyMs, detail: redact(o.detail) };
-      default: return { kind: o.kind, status: o.status, latencyMs, detail: redact(o.detail) };
+      case "created":
+        return { kind: "created", leadId: o.leadId, status: o.status ?? 0, latencyMs };
+      case "field-error":
+        return { kind: "field-error", field: o.field, status: o.status ?? 0, latencyMs };
+      case "auth":
+        return { kind: "auth", status: o.status ?? 0, latencyMs, detail: redact(o.detail) };
+      default:
+        return { kind: o.kind, status: o.status, latencyMs, detail: redact(o.detail) };
     }
   }
 
-  const ping = createSharedProbe(async (signal) => {
-    const started = performance.now();
-    const reply = await send("GET", "/", {}, undefined, { dispatcher: pingDispatcher, readBody: false, signal });
-    const latencyMs = elapsed(started);
-    if ("error" in reply) return { reachable: false, latencyMs, detail: reply.error };
-    return { reachable: true, latencyMs, detail: `HTTP ${reply.status}` };
-  }, { cacheMs: options.pingCacheMs ?? 5_000, now: options.now ?? (() => performance.now()) });
+  const ping = createSharedProbe(
+    async (signal) => {
+      const started = performance.now();
+      const reply = await send("GET", "/", {}, undefined, { dispatcher: pingDispatcher, readBody: false, signal });
+      const latencyMs = elapsed(started);
+      if ("error" in reply) return { reachable: false, latencyMs, detail: reply.error };
+      return { reachable: true, latencyMs, detail: `HTTP ${reply.status}` };
+    },
+    { cacheMs: options.pingCacheMs ?? 5_000, now: options.now ?? (() => performance.now()) },
+  );
 
   return {
     async createLead(lead) {

@@ -4,7 +4,11 @@
  * stopped waiting (each caller's signal: a /readyz client gone, or its time limit).
  */
 
-export interface ProbeResult { reachable: boolean; latencyMs: number; detail?: string }
+export interface ProbeResult {
+  reachable: boolean;
+  latencyMs: number;
+  detail?: string;
+}
 
 export interface SharedProbeOptions {
   /** How long a finished probe's result is reused, reachable or not. */
@@ -39,15 +43,18 @@ export function createSharedProbe(
       started.settled = true;
       if (flight === started) flight = undefined;
     };
-    started.promise = probe(controller.signal).then((result) => {
-      landed();
-      // A probe cancelled because nobody waited any more says nothing about Brainysoft.
-      if (!controller.signal.aborted) cached = { at: options.now(), result };
-      return result;
-    }, (error: unknown) => {
-      landed();
-      throw error;
-    });
+    started.promise = probe(controller.signal).then(
+      (result) => {
+        landed();
+        // A probe cancelled because nobody waited any more says nothing about Brainysoft.
+        if (!controller.signal.aborted) cached = { at: options.now(), result };
+        return result;
+      },
+      (error: unknown) => {
+        landed();
+        throw error;
+      },
+    );
     flight = started;
     return started;
   }
@@ -76,11 +83,14 @@ export function createSharedProbe(
         reject(abortReason(signal));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      joined.promise.then((result) => {
-        if (leave()) resolve(result);
-      }, (error: unknown) => {
-        if (leave()) reject(error instanceof Error ? error : new Error(String(error)));
-      });
+      joined.promise.then(
+        (result) => {
+          if (leave()) resolve(result);
+        },
+        (error: unknown) => {
+          if (leave()) reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     });
   };
 }

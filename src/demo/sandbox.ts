@@ -19,8 +19,15 @@ const DEMO_CRM_TOKEN = "demo-crm-token";
  * Nothing else is taken from the environment: a real BOT_TOKEN or BRAINYSOFT_URL must never reach the sandbox.
  */
 const PASSED_THROUGH = [
-  "LOG_LEVEL", "DEFAULT_LOCALE", "DEFAULT_COUNTRY", "ALLOWED_COUNTRIES", "PRIVACY_POLICY_URL", "LEAD_EXTRA_FIELDS",
-  "DUPLICATE_WINDOW", "LEADS_PER_USER_PER_DAY", "LEAD_MAX_AGE",
+  "LOG_LEVEL",
+  "DEFAULT_LOCALE",
+  "DEFAULT_COUNTRY",
+  "ALLOWED_COUNTRIES",
+  "PRIVACY_POLICY_URL",
+  "LEAD_EXTRA_FIELDS",
+  "DUPLICATE_WINDOW",
+  "LEADS_PER_USER_PER_DAY",
+  "LEAD_MAX_AGE",
 ] as const;
 
 export interface SandboxOptions {

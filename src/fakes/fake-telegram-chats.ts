@@ -55,7 +55,10 @@ export class ChatBook {
     let state = this.chats.get(chatId);
     if (!state) {
       // A chat the fake never saw (the bot writes first, e.g. to an operators' group): made up from the id.
-      const made: Chat = chatId < 0 ? { id: chatId, type: "supergroup", title: `Chat ${chatId}` } : { id: chatId, type: "private", first_name: `User ${chatId}` };
+      const made: Chat =
+        chatId < 0
+          ? { id: chatId, type: "supergroup", title: `Chat ${chatId}` }
+          : { id: chatId, type: "private", first_name: `User ${chatId}` };
       state = { chat: chat ?? made, nextMessageId: 1, messages: new Map(), log: [], actions: [], cursor: 0, waiters: [] };
       this.chats.set(chatId, state);
     } else if (chat) {
@@ -93,7 +96,11 @@ export class ChatBook {
     return this.addWaiter(state, chatId, "next", () => true, timeoutMs, `nextMessage(${chatId})`);
   }
 
-  waitForMessage(chatId: number, predicate: (m: SentMessage) => boolean = () => true, timeoutMs = this.waitTimeoutMs): Promise<SentMessage> {
+  waitForMessage(
+    chatId: number,
+    predicate: (m: SentMessage) => boolean = () => true,
+    timeoutMs = this.waitTimeoutMs,
+  ): Promise<SentMessage> {
     const state = this.state(chatId);
     const found = state.log.find(predicate);
     if (found) return Promise.resolve(found);

@@ -14,8 +14,16 @@ export const CALLBACK_DATA_BYTES = 64;
 export const CALLBACK_ANSWER_LIMIT = 200;
 
 const INLINE_BUTTON_ACTIONS = [
-  "callback_data", "url", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-  "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
+  "callback_data",
+  "url",
+  "web_app",
+  "login_url",
+  "switch_inline_query",
+  "switch_inline_query_current_chat",
+  "switch_inline_query_chosen_chat",
+  "copy_text",
+  "callback_game",
+  "pay",
 ];
 
 export interface FormattedText {
@@ -79,12 +87,13 @@ export function checkReplyMarkup(markup: unknown): void {
   if (typeof markup !== "object") throw bad("can't parse reply keyboard markup JSON object");
   const rows = (markup as { inline_keyboard?: unknown }).inline_keyboard; // an object, checked above
   if (rows === undefined) return;
-  if (!Array.isArray(rows) || !rows.every(Array.isArray)) throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+  if (!Array.isArray(rows) || !rows.every(Array.isArray))
+    throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
   for (const row of rows as unknown[][]) {
     for (const button of row) {
       if (!button || typeof button !== "object") throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
       const b = button as Record<string, unknown>; // an object, checked above
-      if (typeof b.text !== "string") throw bad("can't parse inline keyboard button: Field \"text\" must be of type String");
+      if (typeof b.text !== "string") throw bad('can\'t parse inline keyboard button: Field "text" must be of type String');
       if (!INLINE_BUTTON_ACTIONS.some((k) => k in b)) throw bad("text buttons are unallowed in the inline keyboard");
       // Telegram allows 1-64 bytes of callback data; longer data is a classic bug that only shows in production.
       if ("callback_data" in b) {

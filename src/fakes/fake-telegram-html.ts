@@ -22,8 +22,22 @@ export interface ParsedHtml {
 }
 
 const SUPPORTED_TAGS = new Set([
-  "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
-  "code", "pre", "tg-spoiler", "span", "blockquote", "tg-emoji",
+  "a",
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "ins",
+  "s",
+  "strike",
+  "del",
+  "code",
+  "pre",
+  "tg-spoiler",
+  "span",
+  "blockquote",
+  "tg-emoji",
 ]);
 
 interface OpenTag {
@@ -107,7 +121,10 @@ export function parseTelegramHtml(html: string): ParsedHtml {
       // Start tag: name runs to a space or '>'.
       while (!isSpace(at(i)) && at(i) !== 0x3e && at(i) !== 0) i++;
       if (at(i) === 0) fail(`Unclosed start tag at byte offset ${begin}`);
-      const name = src.subarray(begin + 1, i).toString("utf8").toLowerCase();
+      const name = src
+        .subarray(begin + 1, i)
+        .toString("utf8")
+        .toLowerCase();
       if (!SUPPORTED_TAGS.has(name)) fail(`Unsupported start tag "${name}" at byte offset ${begin}`);
 
       let argument = "";
@@ -168,7 +185,10 @@ export function parseTelegramHtml(html: string): ParsedHtml {
     // End tag.
     if (open.length === 0) fail(`Unexpected end tag at byte offset ${begin}`);
     while (!isSpace(at(i)) && at(i) !== 0x3e && at(i) !== 0) i++;
-    const endName = src.subarray(begin + 2, i).toString("utf8").toLowerCase();
+    const endName = src
+      .subarray(begin + 2, i)
+      .toString("utf8")
+      .toLowerCase();
     while (isSpace(at(i))) i++;
     if (at(i) !== 0x3e) fail(`Unclosed end tag at byte offset ${begin}`);
     const tag = open.pop()!;

@@ -26,7 +26,10 @@ export class BotMessages {
     const markup = markupOf(p);
     checkReplyMarkup(markup);
 
-    const message = this.botMessage(chatId, markup, { text: formatted.plain, ...(formatted.entities ? { entities: formatted.entities } : {}) });
+    const message = this.botMessage(chatId, markup, {
+      text: formatted.plain,
+      ...(formatted.entities ? { entities: formatted.entities } : {}),
+    });
     this.remember(chatId, message, {
       message_id: message.message_id,
       method: "sendMessage",
@@ -62,7 +65,14 @@ export class BotMessages {
     const ids = this.newFile(kind);
     const content: Partial<Message> =
       kind === "document"
-        ? { document: { ...ids, file_size: file.size, ...(file.filename ? { file_name: file.filename } : {}), ...(file.mime_type ? { mime_type: file.mime_type } : {}) } }
+        ? {
+            document: {
+              ...ids,
+              file_size: file.size,
+              ...(file.filename ? { file_name: file.filename } : {}),
+              ...(file.mime_type ? { mime_type: file.mime_type } : {}),
+            },
+          }
         : { photo: [{ ...ids, width: 320, height: 320, file_size: file.size }] };
     if (caption) {
       content.caption = caption.formatted.plain;
@@ -99,13 +109,17 @@ export class BotMessages {
     }
     const formatted = edit?.formatted;
 
-    const sameText = !formatted || (formatted.plain === message.text && canonical(formatted.entities ?? []) === canonical(message.entities ?? []));
+    const sameText =
+      !formatted || (formatted.plain === message.text && canonical(formatted.entities ?? []) === canonical(message.entities ?? []));
     if (sameText && canonical(markup ?? null) === canonical(message.reply_markup ?? null)) {
-      throw bad("message is not modified: specified new message content and reply markup are exactly the same as a content and reply markup of the current message");
+      throw bad(
+        "message is not modified: specified new message content and reply markup are exactly the same as a content and reply markup of the current message",
+      );
     }
 
     // Both edit methods replace the keyboard with the one given; none given removes it, as in Telegram.
-    if (markup !== undefined) message.reply_markup = markup as Message["reply_markup"]; // an inline keyboard, checked above
+    if (markup !== undefined)
+      message.reply_markup = markup as Message["reply_markup"]; // an inline keyboard, checked above
     else delete message.reply_markup;
     if (formatted) {
       message.text = formatted.plain;

@@ -79,7 +79,12 @@ export class UpdateQueue {
     this.confirm(offset);
     this.lastPollAt = Date.now();
     // Telegram answers an older poll still waiting with 409: two bot instances show up in tests too.
-    this.endHeldPoll(409, errorPayload(new ApiFailure(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")));
+    this.endHeldPoll(
+      409,
+      errorPayload(
+        new ApiFailure(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"),
+      ),
+    );
 
     const batch = this.takeBatch(limit);
     if (batch.length > 0 || timeout === 0 || this.isClosing()) {

@@ -45,8 +45,14 @@ export class UserUpdates {
 
   sticker(user: FakeUser, opts: MessageOptions = {}): number {
     const sticker = {
-      ...this.newFile("sticker"), type: "regular" as const, width: 512, height: 512,
-      is_animated: false, is_video: false, emoji: "👍", file_size: 24_000,
+      ...this.newFile("sticker"),
+      type: "regular" as const,
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji: "👍",
+      file_size: 24_000,
     };
     return this.inject({ message: this.message(user, opts, { sticker }) });
   }
@@ -77,7 +83,9 @@ export class UserUpdates {
     const shown = rows.flat().filter((b) => b.callback_data !== undefined);
     if (!shown.some((b) => b.callback_data === callbackData)) {
       const list = shown.map((b) => `${JSON.stringify(b.text)}=${JSON.stringify(b.callback_data)}`).join(", ") || "none";
-      throw new Error(`pressButton: message ${message.message_id} has no button with data ${JSON.stringify(callbackData)}; it shows: ${list}`);
+      throw new Error(
+        `pressButton: message ${message.message_id} has no button with data ${JSON.stringify(callbackData)}; it shows: ${list}`,
+      );
     }
     const id = String(this.nextCallbackId++);
     this.openCallbackQueries.add(id);
@@ -97,7 +105,13 @@ export class UserUpdates {
     const chatType = opts.chatType ?? (chatId < 0 ? "supergroup" : "private");
     const chat: Chat =
       chatType === "private"
-        ? { id: chatId, type: "private", first_name: user.first_name, ...(user.last_name !== undefined ? { last_name: user.last_name } : {}), ...(user.username !== undefined ? { username: user.username } : {}) }
+        ? {
+            id: chatId,
+            type: "private",
+            first_name: user.first_name,
+            ...(user.last_name !== undefined ? { last_name: user.last_name } : {}),
+            ...(user.username !== undefined ? { username: user.username } : {}),
+          }
         : { id: chatId, type: chatType, title: `Test ${chatType} ${chatId}` };
     const state = this.chats.state(chatId, chat);
     const message = {
@@ -105,7 +119,9 @@ export class UserUpdates {
       from: toUser(user),
       chat,
       date: unixNow(),
-      ...(opts.forwardFrom ? { forward_origin: { type: "user" as const, date: unixNow() - 60, sender_user: toUser(opts.forwardFrom) } } : {}),
+      ...(opts.forwardFrom
+        ? { forward_origin: { type: "user" as const, date: unixNow() - 60, sender_user: toUser(opts.forwardFrom) } }
+        : {}),
       ...content,
     } as Message; // the content given is the kind of message this is
     state.messages.set(message.message_id, { fromBot: false, message, deleted: false });

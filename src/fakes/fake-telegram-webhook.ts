@@ -144,7 +144,9 @@ export class WebhookDeliverer {
       this.runReply(response.headers.get("content-type") ?? "", body);
       return undefined;
     } catch (e) {
-      delivery.error = controller.signal.aborted ? "Read timeout expired" : `Connection failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`;
+      delivery.error = controller.signal.aborted
+        ? "Read timeout expired"
+        : `Connection failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`;
       return delivery.error;
     } finally {
       clearTimeout(timer);

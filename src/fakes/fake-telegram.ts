@@ -34,23 +34,59 @@ import { BotMessages } from "./fake-telegram-messages.js";
 import { checkCall, methodNamed, type MethodName } from "./fake-telegram-methods.js";
 import type { MultipartFile } from "./fake-telegram-multipart.js";
 import type {
-  ApiCall, FakeFailure, FakeTelegram, FakeTelegramOptions, FakeUser, MessageOptions, SentMessage, WebhookDelivery,
+  ApiCall,
+  FakeFailure,
+  FakeTelegram,
+  FakeTelegramOptions,
+  FakeUser,
+  MessageOptions,
+  SentMessage,
+  WebhookDelivery,
 } from "./fake-telegram-types.js";
 import { UpdateQueue } from "./fake-telegram-updates.js";
 import { UserUpdates } from "./fake-telegram-users.js";
 import { WebhookDeliverer } from "./fake-telegram-webhook.js";
 import {
-  ApiFailure, bad, canonical, describeParams, errorPayload, failureToApiFailure, intParam, jsonParam, readParams, requireChatId,
-  strParam, writeJson, type Params,
+  ApiFailure,
+  bad,
+  canonical,
+  describeParams,
+  errorPayload,
+  failureToApiFailure,
+  intParam,
+  jsonParam,
+  readParams,
+  requireChatId,
+  strParam,
+  writeJson,
+  type Params,
 } from "./fake-telegram-wire.js";
 
 export type {
-  ApiCall, FakeApiError, FakeFailure, FakeTelegram, FakeTelegramOptions, FakeUser, MessageOptions, SentFile, SentMessage, WebhookDelivery,
+  ApiCall,
+  FakeApiError,
+  FakeFailure,
+  FakeTelegram,
+  FakeTelegramOptions,
+  FakeUser,
+  MessageOptions,
+  SentFile,
+  SentMessage,
+  WebhookDelivery,
 } from "./fake-telegram-types.js";
 
 const CHAT_ACTIONS = new Set([
-  "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-  "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+  "typing",
+  "upload_photo",
+  "record_video",
+  "upload_video",
+  "record_voice",
+  "upload_voice",
+  "upload_document",
+  "choose_sticker",
+  "find_location",
+  "record_video_note",
+  "upload_video_note",
 ]);
 
 class FakeTelegramServer implements FakeTelegram {
@@ -90,13 +126,21 @@ class FakeTelegramServer implements FakeTelegram {
     this.updates = new UpdateQueue(isClosing);
     this.webhook = new WebhookDeliverer(
       this.updates,
-      { retryDelayMs: opts.webhookRetryDelayMs ?? 200, maxAttempts: opts.webhookMaxAttempts ?? 5, timeoutMs: opts.webhookTimeoutMs ?? 10_000 },
+      {
+        retryDelayMs: opts.webhookRetryDelayMs ?? 200,
+        maxAttempts: opts.webhookMaxAttempts ?? 5,
+        timeoutMs: opts.webhookTimeoutMs ?? 10_000,
+      },
       (method, params) => this.performWebhookReply(method, params),
       isClosing,
     );
     this.chats = new ChatBook(opts.waitTimeoutMs ?? 3000, isClosing, (chatId) => this.describeCalls(chatId));
     this.messages = new BotMessages(this.chats, this.botUser, (kind) => this.newFile(kind));
-    this.users = new UserUpdates(this.chats, (kind) => this.newFile(kind), (update) => this.injectRaw(update));
+    this.users = new UserUpdates(
+      this.chats,
+      (kind) => this.newFile(kind),
+      (update) => this.injectRaw(update),
+    );
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((e: unknown) => {
         writeJson(res, 500, { ok: false, error_code: 500, description: `Internal Server Error: ${String(e)}` });
@@ -290,7 +334,10 @@ class FakeTelegramServer implements FakeTelegram {
 
       if (method === "getUpdates") {
         if (this.webhook.url !== undefined) {
-          throw new ApiFailure(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+          throw new ApiFailure(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+          );
         }
         this.updates.getUpdates(params, res, call);
         return;

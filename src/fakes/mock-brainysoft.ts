@@ -23,13 +23,31 @@ export interface MockBrainysoftOptions {
  * created lead's answer trickled one byte per `slowMs` (the lead IS created).
  */
 export type MockFault =
-  | "none" | "http500" | "http503" | "slow" | "hang" | "non-json" | "unauthorized" | "reject400"
-  | "empty200" | "huge200" | "redirect302" | "empty400" | "reset-mid-body" | "hang-body" | "trickle";
+  | "none"
+  | "http500"
+  | "http503"
+  | "slow"
+  | "hang"
+  | "non-json"
+  | "unauthorized"
+  | "reject400"
+  | "empty200"
+  | "huge200"
+  | "redirect302"
+  | "empty400"
+  | "reset-mid-body"
+  | "hang-body"
+  | "trickle";
 
 /** Size of the "huge200" answer. */
 export const HUGE_BODY_BYTES = 5 * 1024 * 1024;
 export const REDIRECT_TARGET = "https://login.example.com/sso?return=%2Fbs-core%2Fmain%2Fleads";
-export interface ReceivedLead { body: Record<string, unknown>; headers: Record<string, string | string[] | undefined>; id?: number; at: number }
+export interface ReceivedLead {
+  body: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  id?: number;
+  at: number;
+}
 export interface MockBrainysoft {
   baseUrl: string;
   /** Every POST /main/leads that reached the handler, including failed ones. */
@@ -98,10 +116,14 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
   const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<() => void>();
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
-    timers.add(t);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
 
   function takeFault(): { kind: MockFault; slowMs: number; status: number } {
     const current = fault;
@@ -138,8 +160,11 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
 
   function handleLogin(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown> | undefined): void {
     const l = options.login;
-    const ok = l !== undefined && headerValue(req.headers["customer-key"]) === l.customerKey
-      && body?.userName === l.userName && body.password === l.password;
+    const ok =
+      l !== undefined &&
+      headerValue(req.headers["customer-key"]) === l.customerKey &&
+      body?.userName === l.userName &&
+      body.password === l.password;
     if (!ok) {
       sendJson(res, 401, error("AUTH_ERROR", "Invalid user name, password or customer key"));
       return;
@@ -156,16 +181,22 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
     received.push(lead);
     const f = takeFault();
     switch (f.kind) {
-      case "http500": return sendJson(res, 500, error("INTERNAL_ERROR", "Internal server error"));
+      case "http500":
+        return sendJson(res, 500, error("INTERNAL_ERROR", "Internal server error"));
       case "http503":
         res.writeHead(503, { "content-type": "text/html" });
-        return void res.end("<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>");
+        return void res.end(
+          "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
+        );
       case "non-json":
         res.writeHead(200, { "content-type": "text/html" });
         return void res.end("<html><body>Технические работы / maintenance</body></html>");
-      case "unauthorized": return sendJson(res, 401, error("UNAUTHORIZED", "Unauthorized"));
-      case "reject400": return sendJson(res, 400, error("VALIDATION_ERROR", "Lead rejected by validation"));
-      case "hang": return; // no answer at all, until the client gives up
+      case "unauthorized":
+        return sendJson(res, 401, error("UNAUTHORIZED", "Unauthorized"));
+      case "reject400":
+        return sendJson(res, 400, error("VALIDATION_ERROR", "Lead rejected by validation"));
+      case "hang":
+        return; // no answer at all, until the client gives up
       case "hang-body":
         // Headers out, body never: the client's time limit must cover the body too.
         res.writeHead(200, { "content-type": "application/json" });
@@ -191,9 +222,13 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
         await sleep(50);
         return void res.socket?.destroy();
       }
-      case "slow": await sleep(f.slowMs); break; // then answer normally (the lead IS created)
-      case "trickle": break; // answered below, once the lead is created
-      case "none": break;
+      case "slow":
+        await sleep(f.slowMs);
+        break; // then answer normally (the lead IS created)
+      case "trickle":
+        break; // answered below, once the lead is created
+      case "none":
+        break;
     }
     const token = headerValue(req.headers.bsauth);
     if (token === undefined || (token !== staticToken && !sessions.has(token))) {
@@ -232,7 +267,9 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
       if (req.method === "POST" && path === `${PREFIX}/main/login`) return handleLogin(req, res, body);
       if (req.method === "POST" && path === `${PREFIX}/main/leads`) return handleLead(req, res, body);
       sendJson(res, 404, error("NOT_FOUND", "Not found"));
-    })().catch(() => { res.destroy(); });
+    })().catch(() => {
+      res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -244,9 +281,15 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
     baseUrl: `http://127.0.0.1:${port}${PREFIX}`,
     received,
     created,
-    get logins() { return logins; },
-    get pings() { return pings; },
-    get openPings() { return openPings; },
+    get logins() {
+      return logins;
+    },
+    get pings() {
+      return pings;
+    },
+    get openPings() {
+      return openPings;
+    },
     setFault(kind, opts = {}) {
       fault = { kind, slowMs: opts.slowMs ?? 1000, times: opts.times ?? Infinity, status: opts.status ?? 200 };
     },

@@ -19,9 +19,7 @@ export type AgentRefusal =
   | { kind: "several-phones" }
   | { kind: "no-name"; reason: NameRefusal };
 
-export type AgentInput =
-  | { ok: true; contact: AgentContact; label: string }
-  | { ok: false; refusal: AgentRefusal; label: string };
+export type AgentInput = { ok: true; contact: AgentContact; label: string } | { ok: false; refusal: AgentRefusal; label: string };
 
 /** The fields of a Telegram Contact this reads; all may be missing or blank (vCard-only cards). */
 export interface ContactCard {

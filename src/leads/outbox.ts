@@ -140,9 +140,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   }
 
   async function attempt(lead: LeadRecord): Promise<SubmitOutcome> {
-    const result = await limit(() =>
-      client.createLead({ firstName: lead.firstName, mobilePhone: lead.phone, lastName: lead.lastName }),
-    );
+    const result = await limit(() => client.createLead({ firstName: lead.firstName, mobilePhone: lead.phone, lastName: lead.lastName }));
     await observe("attempted", lead.id, () => listener.attempted?.(lead, result));
     const outcome = await record(lead, result);
     await observe("settled", lead.id, () => listener.settled?.(outcome, result, awaited.has(lead.id)));
@@ -314,7 +312,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
         if (lead && !lead.notified && lead.updatedAt < startedAt && (await tell(lead))) told++;
       }
       if (leads.length < page) return told;
-      afterId = leads[leads.length - 1]!.id;
+      afterId = leads.at(-1)?.id ?? afterId;
     }
   }
 
@@ -367,9 +365,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
         ? await store.leads.listByState(["pending", "failed"], 1000)
         : (await Promise.all(ids.map((id) => store.leads.get(id)))).filter((l): l is LeadRecord => l !== undefined);
     for (const lead of leads) if (lead.state !== "pending") await store.leads.requeue(lead.id, t);
-    const requeued = (await Promise.all(leads.map((l) => store.leads.get(l.id)))).filter(
-      (l): l is LeadRecord => l?.state === "pending",
-    );
+    const requeued = (await Promise.all(leads.map((l) => store.leads.get(l.id)))).filter((l): l is LeadRecord => l?.state === "pending");
     // run() gives a lead already in flight the attempt under way, not a second one.
     return requeued.map((lead) => ({ lead, outcome: run(lead) }));
   }

@@ -100,7 +100,10 @@ function* properties(text: string): Generator<Property> {
       }
       value = decodeQuotedPrintable(parts.join(""));
     }
-    const name = head.slice(head.lastIndexOf(".") + 1).trim().toUpperCase();
+    const name = head
+      .slice(head.lastIndexOf(".") + 1)
+      .trim()
+      .toUpperCase();
     yield { name, params, value };
   }
 }

@@ -33,13 +33,22 @@ export function createBotMetrics(): BotMetrics {
       labelNames: ["outcome"],
       registers,
     }),
-    rateLimited: new Counter({ name: "leadbot_updates_rate_limited_total", help: "Updates dropped by the per-user rate limit.", registers }),
+    rateLimited: new Counter({
+      name: "leadbot_updates_rate_limited_total",
+      help: "Updates dropped by the per-user rate limit.",
+      registers,
+    }),
     floodDropped: new Counter({
       name: "leadbot_updates_flood_dropped_total",
       help: "Updates dropped because their chat already had too many in flight.",
       registers,
     }),
-    leads: new Counter({ name: "leadbot_leads_total", help: "Leads by outcome as told to the person.", labelNames: ["outcome"], registers }),
+    leads: new Counter({
+      name: "leadbot_leads_total",
+      help: "Leads by outcome as told to the person.",
+      labelNames: ["outcome"],
+      registers,
+    }),
     brainysoftSeconds: new Histogram({
       name: "leadbot_brainysoft_request_duration_seconds",
       help: "Duration of Brainysoft lead requests, by result.",

@@ -76,8 +76,19 @@ export function postgresLeadStore(db: PgDb): LeadStore {
                               consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11, false)
            RETURNING *`,
-          [lead.chatId, lead.userId, lead.firstName, lead.lastName ?? null, lead.phone, lead.source, lead.actor,
-            lead.agentId ?? null, lead.consentAt ?? null, lead.locale, now],
+          [
+            lead.chatId,
+            lead.userId,
+            lead.firstName,
+            lead.lastName ?? null,
+            lead.phone,
+            lead.source,
+            lead.actor,
+            lead.agentId ?? null,
+            lead.consentAt ?? null,
+            lead.locale,
+            now,
+          ],
         );
         if (!row) throw new Error("INSERT ... RETURNING gave no row");
         return { lead: toRecord(row), duplicate: false };

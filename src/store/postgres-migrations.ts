@@ -118,9 +118,7 @@ export async function migratePostgres(client: PoolClient, schema: string | undef
     if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
     const [current] = (await client.query<{ schema: string | null }>(`SELECT current_schema() AS schema`)).rows;
     if (!current?.schema) throw new Error("no schema to create the tables in: the search_path names none that exists");
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`,
-    );
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`);
     const [row] = (await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM schema_migrations`)).rows;
     const found = row?.version ?? 0;
     if (found > POSTGRES_SCHEMA_VERSION) throw new NewerSchemaError(found, POSTGRES_SCHEMA_VERSION);

@@ -35,8 +35,16 @@ export function postgresEventJournal(db: PgDb): EventJournal {
       await db.run(
         `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [event.at ?? Date.now(), event.kind, event.actor, event.source ?? null, event.maskedPhone ?? null,
-          event.leadId ?? null, event.brainysoftId ?? null, event.detail ?? null],
+        [
+          event.at ?? Date.now(),
+          event.kind,
+          event.actor,
+          event.source ?? null,
+          event.maskedPhone ?? null,
+          event.leadId ?? null,
+          event.brainysoftId ?? null,
+          event.detail ?? null,
+        ],
       );
     },
     // A NULL parameter switches its condition off, as in the SQLite statement.
@@ -58,22 +66,23 @@ export function postgresEventJournal(db: PgDb): EventJournal {
         ).map((row) => [row.kind, row.count]),
       ),
     newestBetween: (kinds, from, to, limit) =>
-      events(
-        `SELECT * FROM events WHERE at >= $1 AND at < $2 AND kind = ANY($3::text[]) ORDER BY at DESC, id DESC LIMIT $4`,
-        [from, to, kinds, limit],
-      ),
+      events(`SELECT * FROM events WHERE at >= $1 AND at < $2 AND kind = ANY($3::text[]) ORDER BY at DESC, id DESC LIMIT $4`, [
+        from,
+        to,
+        kinds,
+        limit,
+      ]),
   };
 }
 
 export function postgresUpdateDeduplicator(db: PgDb): UpdateDeduplicator {
   return {
-    wasHandled: async (updateId) =>
-      (await db.rows(`SELECT 1 FROM processed_updates WHERE update_id = $1`, [updateId])).length > 0,
+    wasHandled: async (updateId) => (await db.rows(`SELECT 1 FROM processed_updates WHERE update_id = $1`, [updateId])).length > 0,
     markHandled: async (updateId, now) =>
-      (await db.run(
-        `INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`,
-        [updateId, now],
-      )) === 1,
+      (await db.run(`INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`, [
+        updateId,
+        now,
+      ])) === 1,
     claim: async (updateId, now, leaseMs) =>
       (await db.run(
         `INSERT INTO update_claims (update_id, claimed_until)
@@ -90,10 +99,11 @@ export function postgresRoleStore(db: PgDb): RoleStore {
     listAgents: async () =>
       (await db.rows<{ user_id: number }>(`SELECT user_id FROM agents ORDER BY added_at, user_id`)).map((row) => row.user_id),
     addAgent: async (userId, addedBy, now) =>
-      (await db.run(
-        `INSERT INTO agents (user_id, added_by, added_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`,
-        [userId, addedBy, now],
-      )) === 1,
+      (await db.run(`INSERT INTO agents (user_id, added_by, added_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`, [
+        userId,
+        addedBy,
+        now,
+      ])) === 1,
     removeAgent: async (userId) => (await db.run(`DELETE FROM agents WHERE user_id = $1`, [userId])) === 1,
   };
 }

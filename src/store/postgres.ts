@@ -79,7 +79,10 @@ function openError(target: string, error: unknown): StoreOpenError {
   if (code === "42501") {
     return new StoreOpenError(`${target}: ${why}; the user needs the right to create tables (and the schema) there.`, { cause: error });
   }
-  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code) || /timeout|terminated/i.test(message)) {
+  if (
+    ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code) ||
+    /timeout|terminated/i.test(message)
+  ) {
     return new StoreOpenError(`Cannot reach ${target} (${why}); check DATABASE_URL and that the server is running.`, { cause: error });
   }
   return new StoreOpenError(`Cannot open the store at ${target}: ${why}.`, { cause: error });

@@ -41,9 +41,7 @@ export function sqliteEventJournal(db: Database.Database): EventJournal {
         AND (@actor IS NULL OR actor = @actor)
       ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
   );
-  const between = db.prepare<[number, number], EventRow>(
-    `SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
-  );
+  const between = db.prepare<[number, number], EventRow>(`SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, id`);
   // Both by the `at` index: only the period's rows are read, however long the journal.
   const countByKind = db.prepare<{ kinds: string; from: number; to: number }, { kind: string; count: number }>(
     `SELECT kind, COUNT(*) AS count FROM events
@@ -81,7 +79,6 @@ export function sqliteEventJournal(db: Database.Database): EventJournal {
     between: async (from, to) => between.all(from, to).map(toEvent),
     countByKind: async (kinds, from, to) =>
       Object.fromEntries(countByKind.all({ kinds: JSON.stringify(kinds), from, to }).map((row) => [row.kind, row.count])),
-    newestBetween: async (kinds, from, to, limit) =>
-      newestBetween.all({ kinds: JSON.stringify(kinds), from, to, limit }).map(toEvent),
+    newestBetween: async (kinds, from, to, limit) => newestBetween.all({ kinds: JSON.stringify(kinds), from, to, limit }).map(toEvent),
   };
 }

@@ -122,31 +122,27 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
           AND NOT (state = 'rejected' AND last_error IN ('field-firstName', 'field-mobilePhone'))`,
     )
     .pluck();
-  const counts = db.prepare<[], { state: string; n: number }>(
-    `SELECT state, count(*) AS n FROM leads GROUP BY state`,
-  );
+  const counts = db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`);
 
-  const insertUnlessDuplicate = db.transaction(
-    (lead: NewLead, windowMs: number, now: number): { lead: LeadRecord; duplicate: boolean } => {
-      const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
-      if (existing) return { lead: toRecord(existing), duplicate: true };
-      const row = insert.get({
-        chatId: lead.chatId,
-        userId: lead.userId,
-        firstName: lead.firstName,
-        lastName: lead.lastName ?? null,
-        phone: lead.phone,
-        source: lead.source,
-        actor: lead.actor,
-        agentId: lead.agentId ?? null,
-        consentAt: lead.consentAt ?? null,
-        locale: lead.locale,
-        now,
-      });
-      // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
-      return { lead: toRecord(row!), duplicate: false };
-    },
-  );
+  const insertUnlessDuplicate = db.transaction((lead: NewLead, windowMs: number, now: number): { lead: LeadRecord; duplicate: boolean } => {
+    const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
+    if (existing) return { lead: toRecord(existing), duplicate: true };
+    const row = insert.get({
+      chatId: lead.chatId,
+      userId: lead.userId,
+      firstName: lead.firstName,
+      lastName: lead.lastName ?? null,
+      phone: lead.phone,
+      source: lead.source,
+      actor: lead.actor,
+      agentId: lead.agentId ?? null,
+      consentAt: lead.consentAt ?? null,
+      locale: lead.locale,
+      now,
+    });
+    // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
+    return { lead: toRecord(row!), duplicate: false };
+  });
 
   return {
     // IMMEDIATE takes the write lock before the SELECT, so a second process (or connection)
@@ -162,8 +158,7 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
     },
     duePending: async (now, limit, horizonMs) =>
       due.all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit }).map(toRecord),
-    listByState: async (states, limit) =>
-      states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord),
+    listByState: async (states, limit) => (states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord)),
     markDelivered: async (id, brainysoftId, now) => {
       delivered.run(brainysoftId, now, id);
     },

@@ -5,9 +5,7 @@ import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 /** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
 export function sqliteUpdateDeduplicator(db: Database.Database): Omit<UpdateDeduplicator, "claim"> {
   const exists = db.prepare<[number], number>(`SELECT 1 FROM processed_updates WHERE update_id = ?`).pluck();
-  const insert = db.prepare<[number, number]>(
-    `INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`,
-  );
+  const insert = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
   return {
     wasHandled: async (updateId) => exists.get(updateId) !== undefined,
     markHandled: async (updateId, now) => insert.run(updateId, now).changes === 1,
@@ -16,9 +14,7 @@ export function sqliteUpdateDeduplicator(db: Database.Database): Omit<UpdateDedu
 
 export function sqliteRoleStore(db: Database.Database): RoleStore {
   const list = db.prepare<[], number>(`SELECT user_id FROM agents ORDER BY added_at, user_id`).pluck();
-  const add = db.prepare<[number, number, number]>(
-    `INSERT OR IGNORE INTO agents (user_id, added_by, added_at) VALUES (?, ?, ?)`,
-  );
+  const add = db.prepare<[number, number, number]>(`INSERT OR IGNORE INTO agents (user_id, added_by, added_at) VALUES (?, ?, ?)`);
   const remove = db.prepare<[number]>(`DELETE FROM agents WHERE user_id = ?`);
   return {
     listAgents: async () => list.all(),

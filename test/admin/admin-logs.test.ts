@@ -19,8 +19,14 @@ const ids: Record<string, number> = {};
 /** The kinds of the events a /logs page shows, in order, read from what the admin sees. */
 function kindsOf(m: SentMessage): string[] {
   const labels: Record<string, string> = {
-    "📥 received": "received", "✅ delivered": "delivered", "⏳ queued": "queued", "🔁 duplicate": "duplicate",
-    "⛔ rejected": "rejected", "❌ failed": "failed", "⚠️ Brainysoft error": "crm-error", "🔄 sent again": "retried",
+    "📥 received": "received",
+    "✅ delivered": "delivered",
+    "⏳ queued": "queued",
+    "🔁 duplicate": "duplicate",
+    "⛔ rejected": "rejected",
+    "❌ failed": "failed",
+    "⚠️ Brainysoft error": "crm-error",
+    "🔄 sent again": "retried",
   };
   return plain(m)
     .split("\n")
@@ -41,7 +47,9 @@ beforeAll(async () => {
   expect(plain(await customerLead(t, olga, "+7 926 555-44-33"))).toMatch(/не ваша ошибка/);
   // Each admin is told about the refused lead, in DEFAULT_LOCALE (alerts.test.ts has the details).
   for (const who of [admin, secondAdmin]) {
-    expect(plain(await t.telegram.nextMessage(who.id, WAIT))).toMatch(/^❌ Заявка #\d+ отклонена Brainysoft \(\+7 926 \*\*\*-\*\*-33, клиент\)/);
+    expect(plain(await t.telegram.nextMessage(who.id, WAIT))).toMatch(
+      /^❌ Заявка #\d+ отклонена Brainysoft \(\+7 926 \*\*\*-\*\*-33, клиент\)/,
+    );
   }
   await customerLead(t, petr, "+7 915 000-11-22");
   const leads = await t.app.store.leads.listCreatedBetween(0, Date.now() + 1000);
@@ -62,11 +70,16 @@ describe("/logs", () => {
     const page = await say(t, admin, "/logs");
     expect(plain(page).split("\n")[0]).toBe("📜 Events (all), newest first: 1–10 of the last 20");
     expect(kindsOf(page)).toEqual([
-      `delivered #${last()}`, `received #${last()}`,
-      `rejected #${refused()}`, `crm-error #${refused()}`, `received #${refused()}`,
-      `delivered #${agentLead()}`, `received #${agentLead()}`,
+      `delivered #${last()}`,
+      `received #${last()}`,
+      `rejected #${refused()}`,
+      `crm-error #${refused()}`,
+      `received #${refused()}`,
+      `delivered #${agentLead()}`,
+      `received #${agentLead()}`,
       `duplicate #${first()}`,
-      `delivered #${second()}`, `received #${second()}`,
+      `delivered #${second()}`,
+      `received #${second()}`,
     ]);
     const text = plain(page);
     expect(text).toContain(`agent ${agent.id} · +7 903 ***-**-67`);
@@ -117,7 +130,13 @@ describe("/logs", () => {
 
 describe("admin commands for anyone else", () => {
   it("do not exist for customers and agents, whatever the step", async () => {
-    for (const [user, command] of [[john, "/logs"], [agent, "/stats"], [fridrich, "/export 30 full"], [anna, "/pending"], [john, "/retry all"]] as const) {
+    for (const [user, command] of [
+      [john, "/logs"],
+      [agent, "/stats"],
+      [fridrich, "/export 30 full"],
+      [anna, "/pending"],
+      [john, "/retry all"],
+    ] as const) {
       const answer = await say(t, user, command);
       expect(plain(answer)).toBe("Такой команды нет. Чтобы оставить заявку на заём, нажмите /start.");
     }

@@ -104,11 +104,17 @@ describe("/stats", () => {
       return runs;
     };
     const unit = layout.plotHeight / 6; // the tallest day (today) has 6 leads
-    expect(bar(6)).toEqual({ delivered: Math.round(4 * unit), waiting: Math.round(5 * unit) - Math.round(4 * unit), failed: layout.plotHeight - Math.round(5 * unit) });
+    expect(bar(6)).toEqual({
+      delivered: Math.round(4 * unit),
+      waiting: Math.round(5 * unit) - Math.round(4 * unit),
+      failed: layout.plotHeight - Math.round(5 * unit),
+    });
     expect(bar(4)).toEqual({ delivered: Math.round(2 * unit), waiting: 0, failed: Math.round(3 * unit) - Math.round(2 * unit) });
     for (const empty of [0, 1, 2, 3, 5]) expect(bar(empty)).toEqual({ delivered: 0, waiting: 0, failed: 0 });
     // Digits are drawn: the total "6" above today's bar leaves text-coloured pixels there.
-    const above = Array.from({ length: layout.barWidth }, (_, dx) => png.pixel(layout.barLeft(6) + dx, layout.plotBottom - layout.plotHeight - 12));
+    const above = Array.from({ length: layout.barWidth }, (_, dx) =>
+      png.pixel(layout.barLeft(6) + dx, layout.plotBottom - layout.plotHeight - 12),
+    );
     expect(above.some((p) => p.join() === CHART_COLOURS.text.join())).toBe(true);
   });
 });
@@ -144,9 +150,15 @@ describe("/pending and /retry", () => {
     expect(plain(await app().telegram.nextMessage(admin.id, WAIT))).toBe(
       "Sent again: 2. ✅ Delivered: 2 · ⏳ still waiting: 0 · ❌ failed or rejected: 0.",
     );
-    expect(app().crm.created.map((c) => c.body.mobilePhone).sort()).toEqual(["79161230005", "79161230006"]);
+    expect(
+      app()
+        .crm.created.map((c) => c.body.mobilePhone)
+        .sort(),
+    ).toEqual(["79161230005", "79161230006"]);
     const delivered = seeded[0]!;
-    expect(plain(await say(app(), admin, `/retry ${delivered.id}`))).toBe(`Lead #${delivered.id} needs nothing: it is in Brainysoft as No. ${delivered.brainysoftId}.`);
+    expect(plain(await say(app(), admin, `/retry ${delivered.id}`))).toBe(
+      `Lead #${delivered.id} needs nothing: it is in Brainysoft as No. ${delivered.brainysoftId}.`,
+    );
     expect(plain(await say(app(), admin, "/retry 999999"))).toBe("There is no lead #999999.");
     expect(plain(await say(app(), admin, "/retry"))).toMatch(/^Usage: \/retry ID/);
     expect(plain(await say(app(), admin, "/pending"))).toMatch(/^⏳ Waiting: 0 · ❌ failed: 0 · ⛔ rejected: 1/);
@@ -162,7 +174,18 @@ describe("/export", () => {
     const csv = doc.document!.content!.toString("utf8");
     expect(csv.startsWith("\uFEFF")).toBe(true);
     const [header, ...rows] = parseCsv(csv);
-    expect(header).toEqual(["lead", "brainysoft_number", "created_at", "state", "source", "agent_id", "first_name", "phone", "attempts", "last_error"]);
+    expect(header).toEqual([
+      "lead",
+      "brainysoft_number",
+      "created_at",
+      "state",
+      "source",
+      "agent_id",
+      "first_name",
+      "phone",
+      "attempts",
+      "last_error",
+    ]);
     expect(rows).toHaveLength(9);
     expect(rows.map((r) => r[7])).toContain("'+7 916 ***-**-01");
     expect(csv).not.toMatch(/9161230\d{3}/);
@@ -185,7 +208,9 @@ describe("/export", () => {
     expect(JSON.parse(exported!.detail!)).toEqual({ code: "export", leads: 14, days: 30, full: true });
     // Each admin reads it in their own language.
     expect(plain(await say(app(), admin, "/logs 1"))).toMatch(new RegExp(`📤 export\nadmin ${admin.id}\n14 leads, 30 days, phones full$`));
-    expect(plain(await say(app(), secondAdmin, "/logs 1"))).toMatch(new RegExp(`📤 выгрузка\nадмин ${admin.id}\nзаявок: 14, дней: 30, телефоны полностью$`));
+    expect(plain(await say(app(), secondAdmin, "/logs 1"))).toMatch(
+      new RegExp(`📤 выгрузка\nадмин ${admin.id}\nзаявок: 14, дней: 30, телефоны полностью$`),
+    );
     expect(plain(await say(app(), admin, "/export soon"))).toMatch(/^Usage: \/export/);
   });
 });

@@ -71,7 +71,9 @@ describe("AlertCenter", () => {
 
   it("alerts once, reminds at most hourly with the folded count, and tells the recovery", async () => {
     await report([down, down, down]);
-    expect(texts(111)).toEqual(["⚠️ Brainysoft is not answering (HTTP 503 <html>). Leads are saved and will be sent when it is back; waiting now: 0."]);
+    expect(texts(111)).toEqual([
+      "⚠️ Brainysoft is not answering (HTTP 503 <html>). Leads are saved and will be sent when it is back; waiting now: 0.",
+    ]);
     await report(Array.from({ length: 59 }, () => down));
     expect(texts(111)).toHaveLength(1);
     await report([down]); // 60 minutes after the alert
@@ -79,7 +81,9 @@ describe("AlertCenter", () => {
       "⚠️ Brainysoft is still not answering, for 1 h 2 min now (60 failed calls since the last message; HTTP 503 <html>). Waiting: 0.",
     );
     await report([ok]);
-    expect(texts(111)[2]).toBe("🟢 Brainysoft answers again after 1 h 3 min. 63 failed calls during the outage. Nothing is waiting any more.");
+    expect(texts(111)[2]).toBe(
+      "🟢 Brainysoft answers again after 1 h 3 min. 63 failed calls during the outage. Nothing is waiting any more.",
+    );
     expect(texts(222)).toEqual(texts(111));
   });
 
@@ -113,7 +117,11 @@ describe("AlertCenter", () => {
     expect(texts(111)).toEqual([]);
     expect(texts(222)).toHaveLength(1);
     const [error] = await store.events.recent(1, 0, { kinds: ["error"] });
-    expect(JSON.parse(error!.detail!)).toEqual({ code: "alert-undelivered", admin: 111, error: expect.stringMatching(/^GrammyError: .*403: Forbidden/) });
+    expect(JSON.parse(error!.detail!)).toEqual({
+      code: "alert-undelivered",
+      admin: 111,
+      error: expect.stringMatching(/^GrammyError: .*403: Forbidden/),
+    });
     const english = (key: string, vars?: Record<string, string | number>) => createTranslate("en")("en", key, vars);
     expect(detailText(error!.detail!, english)).toMatch(/^alert to admin 111 not delivered: GrammyError: .*403: Forbidden/);
   });

@@ -15,7 +15,10 @@ describe("PNG encoder", () => {
     const png = encodePng(2, 2, pixels);
     const decoded = decodePng(png);
     expect([decoded.pixel(0, 0), decoded.pixel(1, 0), decoded.pixel(0, 1), decoded.pixel(1, 1)]).toEqual([
-      [255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30],
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [10, 20, 30],
     ]);
     // Every chunk's CRC covers its type and data.
     for (let offset = 8; offset < png.length; ) {

@@ -17,10 +17,16 @@ describe("CSV for spreadsheets", () => {
   });
 
   it("round-trips through a CSV reader, with a BOM and CRLF lines", () => {
-    const rows = [["a", "b,c"], ['say "hi"', "=x"]];
+    const rows = [
+      ["a", "b,c"],
+      ['say "hi"', "=x"],
+    ];
     const text = toCsv(rows);
     expect(text.startsWith("\uFEFF")).toBe(true);
     expect(text.endsWith("\r\n")).toBe(true);
-    expect(parseCsv(text)).toEqual([["a", "b,c"], ['say "hi"', "'=x"]]);
+    expect(parseCsv(text)).toEqual([
+      ["a", "b,c"],
+      ['say "hi"', "'=x"],
+    ]);
   });
 });

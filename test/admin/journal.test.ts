@@ -31,13 +31,27 @@ afterEach(async () => {
 });
 
 const lead = (phone: string, extra: Partial<NewLead> = {}): NewLead => ({
-  chatId: 1, userId: 1, firstName: "Анна", phone, source: "direct", actor: "customer", locale: "ru", ...extra,
+  chatId: 1,
+  userId: 1,
+  firstName: "Анна",
+  phone,
+  source: "direct",
+  actor: "customer",
+  locale: "ru",
+  ...extra,
 });
 
 function outbox(extra: OutboxListener[] = [], maxAgeMs = 60_000) {
   return createLeadOutbox({
-    store, client, log: pino({ level: "silent" }), concurrency: 2, duplicateWindowMs: 60_000, maxAgeMs,
-    baseDelayMs: 1, maxDelayMs: 2, listener: combineListeners(createLeadJournal({ events: store.events }), ...extra),
+    store,
+    client,
+    log: pino({ level: "silent" }),
+    concurrency: 2,
+    duplicateWindowMs: 60_000,
+    maxAgeMs,
+    baseDelayMs: 1,
+    maxDelayMs: 2,
+    listener: combineListeners(createLeadJournal({ events: store.events }), ...extra),
   });
 }
 const translate = createTranslate("en");
@@ -46,7 +60,11 @@ const english = (key: string, vars?: Record<string, string | number>) => transla
 async function journal(): Promise<string[]> {
   const events = await store.events.between(0, Date.now() + 1000);
   const detail = (text: string | undefined) => (text === undefined ? "" : detailText(text, english));
-  return events.map((e) => [e.kind, e.actor, e.leadId !== undefined ? `#${e.leadId}` : "", e.brainysoftId ?? "", detail(e.detail)].filter((part) => part !== "").join(" "));
+  return events.map((e) =>
+    [e.kind, e.actor, e.leadId !== undefined ? `#${e.leadId}` : "", e.brainysoftId ?? "", detail(e.detail)]
+      .filter((part) => part !== "")
+      .join(" "),
+  );
 }
 /** The newest event of a kind, with its detail as stored. */
 const stored = async (kind: string) => (await store.events.recent(1, 0, { kinds: [kind] }))[0]?.detail;

@@ -57,10 +57,16 @@ describe("admin answers within Telegram's limits", () => {
     const now = Date.now();
     const today = Math.max(startOfDay(now), now - 60_000);
     const sources = Array.from({ length: 60 }, (_, i) => longSource(i));
-    const app = await appWith(sources.map((source, i) => ({ at: today, state: "delivered", phone: `7916${String(5_000_000 + i)}`, source })));
+    const app = await appWith(
+      sources.map((source, i) => ({ at: today, state: "delivered", phone: `7916${String(5_000_000 + i)}`, source })),
+    );
 
     const stats = await say(app, admin, "/stats");
-    expect(plain(stats)).toMatch(new RegExp(`^${en("stats-period", { title: en("stats-today"), leads: 60, delivered: 60, waiting: 0, failed: 0, rejected: 0, duplicates: 0 }).split("\n")[0]}`));
+    expect(plain(stats)).toMatch(
+      new RegExp(
+        `^${en("stats-period", { title: en("stats-today"), leads: 60, delivered: 60, waiting: 0, failed: 0, rejected: 0, duplicates: 0 }).split("\n")[0]}`,
+      ),
+    );
     expect(plain(stats).length).toBeLessThanOrEqual(TEXT_LIMIT);
     // The first sources by name, shortened; the rest counted.
     expect(plain(stats)).toContain(en("stats-sources-more", { count: 52 }));

@@ -54,7 +54,14 @@ async function session(): Promise<void> {
   }
 
   // Each command and the number of messages it answers with (/stats: the figures and the chart).
-  const commands: Array<[string, number]> = [["/logs 50", 1], ["/logs errors", 1], ["/stats", 2], ["/pending", 1], ["/retry all", 1], ["/export 7 full", 1]];
+  const commands: Array<[string, number]> = [
+    ["/logs 50", 1],
+    ["/logs errors", 1],
+    ["/stats", 2],
+    ["/pending", 1],
+    ["/retry all", 1],
+    ["/export 7 full", 1],
+  ];
   for (const [command, answers] of commands) {
     t.telegram.sendText(admin, command);
     for (let i = 0; i < answers; i++) await t.telegram.nextMessage(admin.id, WAIT);
@@ -79,7 +86,10 @@ describe("the log of a whole session", () => {
     expect(errors).toContain("HttpError: Network request for 'sendMessage' failed!");
     expect(errors).toContain("⚠️ Brainysoft error");
     // The full phones did reach the admin, in the export: the test would see them if the log had them.
-    const csv = t.telegram.sent(admin.id).find((m) => m.method === "sendDocument")!.document!.content!.toString("utf8");
+    const csv = t.telegram
+      .sent(admin.id)
+      .find((m) => m.method === "sendDocument")!
+      .document!.content!.toString("utf8");
     expect(csv).toContain("+7 977 620-07-77");
   }, 60_000);
 
@@ -92,17 +102,32 @@ describe("the log of a whole session", () => {
     const updates = lines.filter((l) => l.msg === "update");
     expect(updates.length).toBe(20);
     for (const line of updates) {
-      expect(line).toMatchObject({ update: expect.any(Number), role: expect.stringMatching(/^(admin|agent|customer)$/), ms: expect.any(Number) });
+      expect(line).toMatchObject({
+        update: expect.any(Number),
+        role: expect.stringMatching(/^(admin|agent|customer)$/),
+        ms: expect.any(Number),
+      });
     }
-    expect(updates).toContainEqual(expect.objectContaining({ chat: admin.id, role: "admin", command: "/stats", did: "stats", outcome: "handled" }));
-    expect(updates).toContainEqual(expect.objectContaining({ chat: admin.id, command: "/export", did: expect.stringMatching(/^export 7d full \d+$/) }));
+    expect(updates).toContainEqual(
+      expect.objectContaining({ chat: admin.id, role: "admin", command: "/stats", did: "stats", outcome: "handled" }),
+    );
+    expect(updates).toContainEqual(
+      expect.objectContaining({ chat: admin.id, command: "/export", did: expect.stringMatching(/^export 7d full \d+$/) }),
+    );
     expect(updates).toContainEqual(expect.objectContaining({ chat: stranger.id, role: "customer", outcome: "error" }));
     // Only the bot's own command names; anything else after a slash is masked.
     const commands = updates.map((line) => line.command).filter((command) => command !== undefined);
     expect(new Set(commands)).toEqual(new Set(["/start", "/stats", "/logs", "/pending", "/retry", "/export", "unknown command"]));
-    expect(updates.filter((line) => line.chat === stranger.id).map((line) => line.command)).toEqual([undefined, "unknown command", "unknown command", "/start"]);
+    expect(updates.filter((line) => line.chat === stranger.id).map((line) => line.command)).toEqual([
+      undefined,
+      "unknown command",
+      "unknown command",
+      "/start",
+    ]);
     const calls = lines.filter((l) => l.msg === "brainysoft call");
-    expect(calls).toContainEqual(expect.objectContaining({ op: "createLead", outcome: "transient", status: 503, latencyMs: expect.any(Number), attempt: 1 }));
+    expect(calls).toContainEqual(
+      expect.objectContaining({ op: "createLead", outcome: "transient", status: 503, latencyMs: expect.any(Number), attempt: 1 }),
+    );
     expect(calls).toContainEqual(expect.objectContaining({ op: "createLead", outcome: "created", status: 200 }));
     // grammY's error carries the request payload (the confirmation text with the phone): only its description is logged.
     const undelivered = lines.find((l) => l.msg === "could not tell the outcome of a delayed lead");

@@ -5,7 +5,7 @@ import { parseTelegramHtml } from "../../src/fakes/fake-telegram-html.js";
 
 describe("Telegram's limits in the admin views", () => {
   it("counts HTML as Telegram does: tags nothing, a reference one, an emoji two", () => {
-    const html = `<b>${escapeHtml("a < b & \"c\"")}</b> <i>📊</i> <code>x</code>`;
+    const html = `<b>${escapeHtml('a < b & "c"')}</b> <i>📊</i> <code>x</code>`;
     expect(visibleLength(html)).toBe(parseTelegramHtml(html).text.length);
     expect(visibleLength(html)).toBe(16);
   });

@@ -24,7 +24,10 @@ describe("the start script as a direct node command", () => {
 
   it("keeps node's own options", () => {
     expect(directCommand("node --import tsx src/main.ts", ROOT).args.slice(2)).toEqual([join(ROOT, "src", "main.ts")]);
-    expect(directCommand("node --enable-source-maps dist/main.js", ROOT).args).toEqual(["--enable-source-maps", join(ROOT, "dist", "main.js")]);
+    expect(directCommand("node --enable-source-maps dist/main.js", ROOT).args).toEqual([
+      "--enable-source-maps",
+      join(ROOT, "dist", "main.js"),
+    ]);
   });
 
   it("takes this repository's start script", () => {

@@ -99,8 +99,12 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
   if (profDir) mkdirSync(profDir, { recursive: true });
   const seedFile = args.seedBig ? cachedBigStore(tmpdir(), SCHEMA_VERSION, (line) => console.log(line)) : undefined;
   console.log(`load: ${args.count} customers, ${args.concurrency} at a time, each /start, name, own contact`);
-  const settings = Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(" ");
-  console.log(`  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}${settings ? ` with ${settings}` : ""}`);
+  const settings = Object.entries(args.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  console.log(
+    `  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}${settings ? ` with ${settings}` : ""}`,
+  );
   console.log(`  plain:    ${plainCommand.shown}`);
 
   const reports: TargetReport[][] = [];
@@ -109,7 +113,15 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
     const targets: Target[] = [
       { name: "lead bot", command: botCommand, store: args.store, env: args.env, nodeOptions: profileOptions(profDir, `bot-${round}`) },
       ...(seedFile
-        ? [{ name: "lead bot, big store", command: botCommand, seedFile, env: args.env, nodeOptions: profileOptions(profDir, `bot-big-${round}`) }]
+        ? [
+            {
+              name: "lead bot, big store",
+              command: botCommand,
+              seedFile,
+              env: args.env,
+              nodeOptions: profileOptions(profDir, `bot-big-${round}`),
+            },
+          ]
         : []),
       { name: "plain grammY", command: plainCommand, nodeOptions: profileOptions(profDir, `plain-${round}`) },
     ];
@@ -134,13 +146,20 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
     if (profDir) printProfiles(profDir, round, results);
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify(reports, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+    writeFileSync(
+      args.json,
+      JSON.stringify(reports, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
+    );
   }
   return ok;
 }
 
 function printProfiles(dir: string, round: number, results: TargetReport[]): void {
-  const dirs: Record<string, string> = { "lead bot": `bot-${round}`, "lead bot, big store": `bot-big-${round}`, "plain grammY": `plain-${round}` };
+  const dirs: Record<string, string> = {
+    "lead bot": `bot-${round}`,
+    "lead bot, big store": `bot-big-${round}`,
+    "plain grammY": `plain-${round}`,
+  };
   for (const report of results) {
     const profileDir = join(dir, dirs[report.name] ?? report.name);
     const [from, to] = report.loadWindowNs;

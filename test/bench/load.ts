@@ -237,7 +237,20 @@ function checkLeads(
 const fixed = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "-");
 
 export function formatTable(reports: TargetReport[]): string {
-  const header = ["", "leads", "failed", "leads/s", "CPU ms/lead", "p50 ms", "p99 ms", "peak RSS MiB", "idle RSS MiB", "start-up ms", "log lines", "driver CPU ms/lead"];
+  const header = [
+    "",
+    "leads",
+    "failed",
+    "leads/s",
+    "CPU ms/lead",
+    "p50 ms",
+    "p99 ms",
+    "peak RSS MiB",
+    "idle RSS MiB",
+    "start-up ms",
+    "log lines",
+    "driver CPU ms/lead",
+  ];
   const rows = reports.map((r) => [
     r.name,
     String(r.leads),
@@ -253,9 +266,17 @@ export function formatTable(reports: TargetReport[]): string {
     fixed(r.driverCpuMsPerLead, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  const steps = reports.map((r) => `  ${r.name}: ${r.steps.map((s) => `${s.name} p50 ${fixed(s.p50Ms)} / p99 ${fixed(s.p99Ms)} ms`).join(", ")}`);
-  const calls = reports.map((r) => `  ${r.name}: ${Object.entries(r.apiCalls).map(([method, n]) => `${method} ${fixed(n / r.leads, 2)}`).join(", ")}`);
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  const steps = reports.map(
+    (r) => `  ${r.name}: ${r.steps.map((s) => `${s.name} p50 ${fixed(s.p50Ms)} / p99 ${fixed(s.p99Ms)} ms`).join(", ")}`,
+  );
+  const calls = reports.map(
+    (r) =>
+      `  ${r.name}: ${Object.entries(r.apiCalls)
+        .map(([method, n]) => `${method} ${fixed(n / r.leads, 2)}`)
+        .join(", ")}`,
+  );
   const separator = `|${widths.map((w, i) => (i === 0 ? "-" : "").padEnd(w + 1, "-") + (i === 0 ? "-" : ":")).join("|")}|`;
   return [line(header), separator, ...rows.map(line), "per step:", ...steps, "Bot API calls per lead:", ...calls].join("\n");
 }

@@ -30,18 +30,44 @@ const PARTS: [string, (url: string, fn: string) => boolean][] = [
   ["idle", (_u, fn) => fn === "(idle)"],
   ["V8/native, unattributed (program)", (_u, fn) => fn === "(program)" || fn === "(root)"],
   ["SQLite (better-sqlite3, src/store)", (u) => u.includes("better-sqlite3") || u.includes("/src/store/")],
-  ["logging (pino, src/logger)", (u) => /\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|on-exit-leak-free)\//.test(u) || u.endsWith("/src/logger.ts")],
-  ["node-fetch (grammY's Bot API client)", (u) => /\/(node-fetch|whatwg-url|tr46|webidl-conversions|abort-controller|event-target-shim)\//.test(u)],
+  [
+    "logging (pino, src/logger)",
+    (u) =>
+      /\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|on-exit-leak-free)\//.test(u) ||
+      u.endsWith("/src/logger.ts"),
+  ],
+  [
+    "node-fetch (grammY's Bot API client)",
+    (u) => /\/(node-fetch|whatwg-url|tr46|webidl-conversions|abort-controller|event-target-shim)\//.test(u),
+  ],
   // wasm: undici's HTTP parser (llhttp) runs as WebAssembly.
-  ["undici (Brainysoft client; fetch)", (u) => u.includes("/undici/") || u.includes("node:internal/deps/undici") || u.startsWith("wasm://")],
+  [
+    "undici (Brainysoft client; fetch)",
+    (u) => u.includes("/undici/") || u.includes("node:internal/deps/undici") || u.startsWith("wasm://"),
+  ],
   ["conversations plugin", (u) => u.includes("@grammyjs/conversations")],
   ["i18n (@grammyjs/i18n, Fluent)", (u) => /\/(@grammyjs\/i18n|@fluent)\//.test(u) || u.endsWith("/src/i18n.ts")],
-  ["grammY (core, runner, auto-retry, ratelimiter)", (u) => /\/(grammy|@grammyjs\/runner|@grammyjs\/auto-retry|@grammyjs\/ratelimiter|@grammyjs\/types)\//.test(u)],
+  [
+    "grammY (core, runner, auto-retry, ratelimiter)",
+    (u) => /\/(grammy|@grammyjs\/runner|@grammyjs\/auto-retry|@grammyjs\/ratelimiter|@grammyjs\/types)\//.test(u),
+  ],
   ["libphonenumber-js", (u) => u.includes("libphonenumber-js")],
-  ["tsx / module loading", (u) => /\/(tsx|esbuild|get-tsconfig|resolve-pkg-maps)\//.test(u) || u.startsWith("node:internal/modules") || u.includes("node:internal/process/esm_loader")],
+  [
+    "tsx / module loading",
+    (u) =>
+      /\/(tsx|esbuild|get-tsconfig|resolve-pkg-maps)\//.test(u) ||
+      u.startsWith("node:internal/modules") ||
+      u.includes("node:internal/process/esm_loader"),
+  ],
   ["zod (config)", (u) => u.includes("/zod/")],
   ["bot code (src/)", (u) => u.includes("/src/")],
-  ["Node core (http, net, streams, events, timers, microtasks)", (u) => /^node:(internal\/)?(http|_http|net|stream|streams|timers|events|buffer|dns|tls|url|zlib|util|internal\/(http|net|stream|streams|timers|event_target|url|buffer|util|async_hooks|perf|abort_controller|webstreams|deps\/cjs-module-lexer))/.test(u) || /^node:(internal\/)?(async_hooks|process\/task_queues)/.test(u)],
+  [
+    "Node core (http, net, streams, events, timers, microtasks)",
+    (u) =>
+      /^node:(internal\/)?(http|_http|net|stream|streams|timers|events|buffer|dns|tls|url|zlib|util|internal\/(http|net|stream|streams|timers|event_target|url|buffer|util|async_hooks|perf|abort_controller|webstreams|deps\/cjs-module-lexer))/.test(
+        u,
+      ) || /^node:(internal\/)?(async_hooks|process\/task_queues)/.test(u),
+  ],
 ];
 
 export interface ProfileSummary {
@@ -57,7 +83,11 @@ function partOf(url: string, fn: string): string {
   return "other";
 }
 
-const shortUrl = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\//, "").replace(/^.*\/(src|test)\//, "$1/");
+const shortUrl = (url: string) =>
+  url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\//, "")
+    .replace(/^.*\/(src|test)\//, "$1/");
 
 /** Self time by function and part within [fromUs, toUs] of the profile's clock (µs, CLOCK_MONOTONIC). */
 export function summarizeProfile(profile: CpuProfile, window?: { fromUs: number; toUs: number }): ProfileSummary {

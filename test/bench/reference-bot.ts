@@ -46,7 +46,10 @@ bot.command("start", async (ctx) => {
     reply_markup: removeKeyboard,
   });
   await ctx.reply("Как вас зовут? Напишите имя или нажмите кнопку ниже.", {
-    reply_markup: new Keyboard().text(ctx.from?.first_name ?? "").resized().oneTime(),
+    reply_markup: new Keyboard()
+      .text(ctx.from?.first_name ?? "")
+      .resized()
+      .oneTime(),
   });
 });
 
@@ -55,9 +58,12 @@ bot.on("message:text", async (ctx) => {
   if (state?.step !== "name") return;
   const name = ctx.message.text.trim().slice(0, 50);
   chats.set(ctx.chat.id, { step: "phone", name });
-  await ctx.reply(`Приятно познакомиться, ${name}! Теперь поделитесь номером телефона кнопкой «📱 Поделиться номером» ниже или напишите его, например: +7 977 620-07-77.`, {
-    reply_markup: new Keyboard().requestContact("📱 Поделиться номером").resized().oneTime(),
-  });
+  await ctx.reply(
+    `Приятно познакомиться, ${name}! Теперь поделитесь номером телефона кнопкой «📱 Поделиться номером» ниже или напишите его, например: +7 977 620-07-77.`,
+    {
+      reply_markup: new Keyboard().requestContact("📱 Поделиться номером").resized().oneTime(),
+    },
+  );
 });
 
 bot.on("message:contact", async (ctx) => {

@@ -29,9 +29,7 @@ const TYPED = ["+7 (977) 620-07-77", "8 977 620 07 77", "9776200777", "+380 50 1
 
 function phoneRules(): Result[] {
   const rules = { defaultCountry: "RU" as const };
-  const baseline = opsPerSecond("baseline: strip non-digits with a regex", 200_000, (i) =>
-    TYPED[i % TYPED.length]!.replace(/\D/g, ""),
-  );
+  const baseline = opsPerSecond("baseline: strip non-digits with a regex", 200_000, (i) => TYPED[i % TYPED.length]!.replace(/\D/g, ""));
   const normalize = opsPerSecond("normalizePhone (typed, RU default)", 50_000, (i) =>
     normalizePhone(TYPED[i % TYPED.length]!, "typed", rules),
   );
@@ -45,22 +43,26 @@ async function endToEnd(customers: number): Promise<Result[]> {
     const users: FakeUser[] = Array.from({ length: customers }, (_, i) => ({ id: 900_000 + i, first_name: "Анна", language_code: "ru" }));
     // Baseline: the same number of bot replies without any lead logic, /help answered straight away.
     let started = performance.now();
-    await Promise.all(users.map(async (u) => {
-      t.telegram.sendText(u, "/help");
-      await t.telegram.nextMessage(u.id, 60_000);
-    }));
+    await Promise.all(
+      users.map(async (u) => {
+        t.telegram.sendText(u, "/help");
+        await t.telegram.nextMessage(u.id, 60_000);
+      }),
+    );
     const helpMs = performance.now() - started;
 
     started = performance.now();
-    await Promise.all(users.map(async (u, i) => {
-      t.telegram.sendText(u, "/start");
-      await t.telegram.nextMessage(u.id, 60_000);
-      await t.telegram.nextMessage(u.id, 60_000);
-      t.telegram.sendText(u, "Анна");
-      await t.telegram.nextMessage(u.id, 60_000);
-      t.telegram.sendText(u, `+7 977 ${String(i).padStart(3, "0")}-00-77`); // distinct phones: no duplicates
-      await t.telegram.nextMessage(u.id, 60_000);
-    }));
+    await Promise.all(
+      users.map(async (u, i) => {
+        t.telegram.sendText(u, "/start");
+        await t.telegram.nextMessage(u.id, 60_000);
+        await t.telegram.nextMessage(u.id, 60_000);
+        t.telegram.sendText(u, "Анна");
+        await t.telegram.nextMessage(u.id, 60_000);
+        t.telegram.sendText(u, `+7 977 ${String(i).padStart(3, "0")}-00-77`); // distinct phones: no duplicates
+        await t.telegram.nextMessage(u.id, 60_000);
+      }),
+    );
     const leadMs = performance.now() - started;
     if (t.crm.created.length !== customers) throw new Error(`expected ${customers} leads, the CRM has ${t.crm.created.length}`);
     return [

@@ -44,10 +44,40 @@ function savedConversation(chatId: number, at: number): string {
         replay: {
           send: [{ payload: "wait" }, { payload: "sendMessage" }, { payload: "wait" }, { payload: "sendMessage" }, { payload: "wait" }],
           receive: [
-            { send: 0, returnValue: { message: { message_id: 1, from, chat, date, text: "/start", entities: [{ type: "bot_command", offset: 0, length: 6 }] }, update_id: chatId } },
-            { send: 1, returnValue: { ok: true, res: { ok: true, result: { message_id: 3, from: bot, chat, date, text: "Как вас зовут? Напишите имя или нажмите кнопку ниже." } } } },
+            {
+              send: 0,
+              returnValue: {
+                message: { message_id: 1, from, chat, date, text: "/start", entities: [{ type: "bot_command", offset: 0, length: 6 }] },
+                update_id: chatId,
+              },
+            },
+            {
+              send: 1,
+              returnValue: {
+                ok: true,
+                res: {
+                  ok: true,
+                  result: { message_id: 3, from: bot, chat, date, text: "Как вас зовут? Напишите имя или нажмите кнопку ниже." },
+                },
+              },
+            },
             { send: 2, returnValue: { message: { message_id: 4, from, chat, date, text: "Анна" }, update_id: chatId + 1 } },
-            { send: 3, returnValue: { ok: true, res: { ok: true, result: { message_id: 5, from: bot, chat, date, text: "Приятно познакомиться, Анна! Теперь поделитесь номером телефона кнопкой «📱 Поделиться номером» ниже или напишите его, например: +7 977 620-07-77." } } } },
+            {
+              send: 3,
+              returnValue: {
+                ok: true,
+                res: {
+                  ok: true,
+                  result: {
+                    message_id: 5,
+                    from: bot,
+                    chat,
+                    date,
+                    text: "Приятно познакомиться, Анна! Теперь поделитесь номером телефона кнопкой «📱 Поделиться номером» ниже или напишите его, например: +7 977 620-07-77.",
+                  },
+                },
+              },
+            },
           ],
         },
       },
@@ -65,9 +95,17 @@ function leadState(i: number): "delivered" | "duplicate" | "rejected" | "failed"
 }
 
 /** The journal of lead i: its first call failed and it was queued, then delivered (or refused, or given up). */
-function leadEvents(state: ReturnType<typeof leadState>, count: number): { kind: string; actor: "lead" | "system"; detail: string | null }[] {
+function leadEvents(
+  state: ReturnType<typeof leadState>,
+  count: number,
+): { kind: string; actor: "lead" | "system"; detail: string | null }[] {
   const last = state === "delivered" || state === "duplicate" ? "delivered" : state;
-  const lastCall = state === "delivered" || state === "duplicate" ? "created 200 85ms" : state === "rejected" ? "rejected 400 90ms VALIDATION_ERROR" : "transient 503 120ms HTTP 503";
+  const lastCall =
+    state === "delivered" || state === "duplicate"
+      ? "created 200 85ms"
+      : state === "rejected"
+        ? "rejected 400 90ms VALIDATION_ERROR"
+        : "transient 503 120ms HTTP 503";
   const events: { kind: string; actor: "lead" | "system"; detail: string | null }[] = [
     { kind: "received", actor: "lead", detail: null },
     { kind: "crm-error", actor: "system", detail: "transient 503 120ms HTTP 503" },
@@ -122,13 +160,36 @@ export function seedBigStore(dataDir: string, size: BigStoreSize = BIG_STORE, no
       const brainysoftId = state === "delivered" || state === "duplicate" ? 10_000_000 + i : null;
       const lastError = state === "failed" ? "transient" : state === "rejected" ? "rejected" : null;
       const updatedAt = at + 60_000;
-      insertLead.run(id, 100_000_000 + i, agentId ?? 100_000_000 + i, "Мария", phone, source, agentId !== null ? "agent" : "customer",
-        agentId, state, 2, brainysoftId, lastError, at, updatedAt, at);
+      insertLead.run(
+        id,
+        100_000_000 + i,
+        agentId ?? 100_000_000 + i,
+        "Мария",
+        phone,
+        source,
+        agentId !== null ? "agent" : "customer",
+        agentId,
+        state,
+        2,
+        brainysoftId,
+        lastError,
+        at,
+        updatedAt,
+        at,
+      );
       const masked = `+7 916 ***-**-${phone.slice(-2)}`;
       for (const [k, event] of leadEvents(state, size.eventsPerLead).entries()) {
         const lead = event.actor === "lead";
-        insertEvent.run(at + k * 15_000, event.kind, lead ? actor : "system", lead ? source : "brainysoft", lead ? masked : null, id,
-          lead && event.kind === "delivered" ? brainysoftId : null, event.detail);
+        insertEvent.run(
+          at + k * 15_000,
+          event.kind,
+          lead ? actor : "system",
+          lead ? source : "brainysoft",
+          lead ? masked : null,
+          id,
+          lead && event.kind === "delivered" ? brainysoftId : null,
+          event.detail,
+        );
       }
     }
     for (let i = 0; i < size.conversations; i++) {
@@ -137,7 +198,8 @@ export function seedBigStore(dataDir: string, size: BigStoreSize = BIG_STORE, no
       insertConversation.run(`conversation:${chatId}`, savedConversation(chatId, at), at);
     }
     // Telegram's update ids of the last two days, which the bot keeps for 48 hours.
-    for (let i = 0; i < size.updates; i++) insertUpdate.run(500_000_000 + i, Math.floor(now - 47 * 3_600_000 + (i * 46 * 3_600_000) / size.updates));
+    for (let i = 0; i < size.updates; i++)
+      insertUpdate.run(500_000_000 + i, Math.floor(now - 47 * 3_600_000 + (i * 46 * 3_600_000) / size.updates));
     for (const index of indexes) db.exec(index.sql);
   })();
   db.pragma("journal_mode = WAL");
@@ -155,7 +217,9 @@ export function cachedBigStore(dir: string, schemaVersion: number, log: (line: s
   if (existsSync(file)) return file;
   const work = `${file}.seeding`;
   rmSync(work, { recursive: true, force: true });
-  log(`seeding the big store (${BIG_STORE.leads} leads, ${BIG_STORE.leads * BIG_STORE.eventsPerLead} events, ${BIG_STORE.conversations} conversations) ...`);
+  log(
+    `seeding the big store (${BIG_STORE.leads} leads, ${BIG_STORE.leads * BIG_STORE.eventsPerLead} events, ${BIG_STORE.conversations} conversations) ...`,
+  );
   const seeded = seedBigStore(work);
   renameSync(seeded.file, file);
   rmSync(work, { recursive: true, force: true });
@@ -173,5 +237,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const leads = leadsAt > 0 ? Number(process.argv[leadsAt + 1]) : BIG_STORE.leads;
   const size = { ...BIG_STORE, leads, conversations: Math.round(leads / 10), updates: Math.round(leads / 10) };
   const { ms, file } = seedBigStore(dir, size);
-  console.log(`${file}: ${leads} leads, ${leads * size.eventsPerLead} events, ${size.conversations} conversations in ${(ms / 1000).toFixed(1)} s`);
+  console.log(
+    `${file}: ${leads} leads, ${leads * size.eventsPerLead} events, ${size.conversations} conversations in ${(ms / 1000).toFixed(1)} s`,
+  );
 }

@@ -81,7 +81,10 @@ describe("a call-center agent's contacts become leads", () => {
 
   it("text lines with a name and a phone in any order and format, answered line by line with a summary", async () => {
     await start();
-    const answer = await say(agent, "Иван +7 977 620-07-77\n+7 (977) 620 07 77 Иван\n+7 (916) 123 45 67 Анна\n89031234567, Пётр\nпозвонить завтра");
+    const answer = await say(
+      agent,
+      "Иван +7 977 620-07-77\n+7 (977) 620 07 77 Иван\n+7 (916) 123 45 67 Анна\n89031234567, Пётр\nпозвонить завтра",
+    );
     const [first, second, third] = t.crm.created.map((l) => l.id);
     expect(plain(answer).split("\n")).toEqual([
       `✅ Иван, +7 977 620-07-77 — заявка № ${first}`,
@@ -125,7 +128,9 @@ describe("a call-center agent's contacts become leads", () => {
     const answers: SentMessage[] = [];
     for (let i = 0; i < cards.length; i++) answers.push(await next(agent));
     const names = answers.map((a) => /^\S+ ([^,]+?)(,| —)/.exec(plain(a))?.[1]);
-    expect(names).toEqual(cards.map((c) => (c.phone_number === "12345" ? "Сергей 12345" : [c.first_name, c.last_name].filter(Boolean).join(" "))));
+    expect(names).toEqual(
+      cards.map((c) => (c.phone_number === "12345" ? "Сергей 12345" : [c.first_name, c.last_name].filter(Boolean).join(" "))),
+    );
     expect(answers.map((a) => plain(a).split(" ")[0])).toEqual(["✅", "✅", "✅", "✅", "✅", "↩️", "✅", "❌", "✅", "↩️", "✅", "✅"]);
     expect(plain(answers[7]!)).toBe("❌ Сергей 12345 — в номере не хватает цифр");
     // Each answer replies to the card it is about.
@@ -180,7 +185,10 @@ describe("a call-center agent's contacts become leads", () => {
     await start({ env: { BRAINYSOFT_TIMEOUT_MS: "8000" } });
     t.crm.setFault("hang");
     const started = Date.now();
-    t.telegram.sendText(agent, "Иван +7 977 620-07-77\nАнна 89161234567\nОльга 9035556677\nОлег 89261112233\nЕлена +79647654321\nИван 8 977 620 07 77");
+    t.telegram.sendText(
+      agent,
+      "Иван +7 977 620-07-77\nАнна 89161234567\nОльга 9035556677\nОлег 89261112233\nЕлена +79647654321\nИван 8 977 620 07 77",
+    );
     const answer = await t.telegram.nextMessage(agent.id, 20_000);
     expect(Date.now() - started).toBeLessThan(12_000);
     const lines = plain(answer).split("\n");
@@ -212,7 +220,11 @@ describe("a call-center agent's contacts become leads", () => {
     await start();
     // The answer to the first card is refused by Telegram; the bot's error handler says so instead.
     t.telegram.failNext("sendMessage", { code: 400, description: "Bad Request: message to reply not found" });
-    for (const [first_name, phone_number] of [["Иван", "+79776200777"], ["Анна", "+79161234567"], ["Ольга", "+79035556677"]] as const) {
+    for (const [first_name, phone_number] of [
+      ["Иван", "+79776200777"],
+      ["Анна", "+79161234567"],
+      ["Ольга", "+79035556677"],
+    ] as const) {
       t.telegram.sendContact(agent, { first_name, phone_number }, { forwardFrom: someone });
     }
     const summary = await t.telegram.waitForMessage(agent.id, (m) => plain(m).startsWith("Итого"), WAIT);
@@ -267,7 +279,10 @@ describe("a call-center agent's contacts become leads", () => {
       expect(plain(await say(agent, "Оператор"))).toMatch(/Приятно познакомиться, Оператор/);
       expect(plain(await say(agent, phone))).toMatch(/Ваша заявка № \d+ принята/);
     }
-    expect((await storedLeads()).map((l) => [l.actor, l.userId])).toEqual([["customer", agent.id], ["customer", agent.id]]);
+    expect((await storedLeads()).map((l) => [l.actor, l.userId])).toEqual([
+      ["customer", agent.id],
+      ["customer", agent.id],
+    ]);
   });
 });
 

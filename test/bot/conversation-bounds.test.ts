@@ -66,7 +66,10 @@ describe("the stored conversation", () => {
       [() => t.telegram.sendSticker(fridrich), notUnderstood],
       [() => t.telegram.sendText(fridrich, "/foo"), notUnderstood],
       [() => t.telegram.sendText(fridrich, "12345"), textOf("phone-refused", { reason: "too-short", country: "" })],
-      [() => t.telegram.sendContact(fridrich, { phone_number: "+79161234567", first_name: "Мама", user_id: 777 }), patternOf("phone-foreign-contact")],
+      [
+        () => t.telegram.sendContact(fridrich, { phone_number: "+79161234567", first_name: "Мама", user_id: 777 }),
+        patternOf("phone-foreign-contact"),
+      ],
     ];
     const sizes = new Set<number>();
     const updates = new Set<number>();

@@ -21,8 +21,7 @@ async function say(user: FakeUser, text: string): Promise<SentMessage> {
 }
 
 const next = (user: FakeUser) => t.telegram.nextMessage(user.id);
-const keyboardTexts = (m: SentMessage): string[] =>
-  (m.reply_markup?.keyboard ?? []).flat().map((b: { text: string }) => b.text);
+const keyboardTexts = (m: SentMessage): string[] => (m.reply_markup?.keyboard ?? []).flat().map((b: { text: string }) => b.text);
 
 /** /start, greeting, name question, answer the name: returns the phone question. */
 async function upToPhone(user: FakeUser, name = user.first_name): Promise<SentMessage> {

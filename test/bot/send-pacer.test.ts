@@ -4,7 +4,10 @@ import { createSendPacer } from "../../src/bot/send-pacer.js";
 /** A pacer on a clock that stands still: each wait returns the time its message would go out. */
 function pacerAt(start: number, options: { perSecond?: number; perChatIntervalMs?: number } = {}) {
   let lastSleep = 0;
-  const pacer = createSendPacer({ ...options, now: () => start, sleep: async (ms) => {
+  const pacer = createSendPacer({
+    ...options,
+    now: () => start,
+    sleep: async (ms) => {
       lastSleep = ms;
     },
   });

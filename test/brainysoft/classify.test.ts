@@ -2,21 +2,64 @@ import { describe, expect, it } from "vitest";
 import { classifyLeadResponse, classifyUnreadableBody, findFieldError, parseLeadId } from "../../src/brainysoft/classify.js";
 
 const j = (v: unknown) => JSON.stringify(v);
-const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+const HTML_502 =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 describe("classifyLeadResponse", () => {
   const table: Array<[string, number, string, ReturnType<typeof classifyLeadResponse>["kind"], Record<string, unknown>?]> = [
     ["created, numeric data", 200, j({ status: "ok", timestamp: 1550653059521, data: 3692 }), "created", { leadId: 3692 }],
     ["created, numeric-string data", 200, j({ status: "ok", timestamp: 1, data: "3692" }), "created", { leadId: 3692 }],
     ["created, 201 and status OK", 201, j({ status: "OK", data: 7 }), "created", { leadId: 7 }],
-    ["first name code in data.code, 400", 400, j({ status: "error", data: { code: "NO_CLIENT_FIRST_NAME_ERROR", message: "x" } }), "field-error", { field: "firstName" }],
-    ["phone code in data.code, 400", 400, j({ status: "error", data: { code: "NO_MOBILE_PHONE_ERROR" } }), "field-error", { field: "mobilePhone" }],
+    [
+      "first name code in data.code, 400",
+      400,
+      j({ status: "error", data: { code: "NO_CLIENT_FIRST_NAME_ERROR", message: "x" } }),
+      "field-error",
+      { field: "firstName" },
+    ],
+    [
+      "phone code in data.code, 400",
+      400,
+      j({ status: "error", data: { code: "NO_MOBILE_PHONE_ERROR" } }),
+      "field-error",
+      { field: "mobilePhone" },
+    ],
     ["code as the data string", 400, j({ status: "error", data: "NO_MOBILE_PHONE_ERROR" }), "field-error", { field: "mobilePhone" }],
-    ["code deeply nested in an array", 422, j({ errors: [{ details: { reason: { errorCode: "NO_CLIENT_FIRST_NAME_ERROR" } } }] }), "field-error", { field: "firstName" }],
-    ["code inside a message string", 400, j({ status: "error", message: "Validation failed: NO_MOBILE_PHONE_ERROR (mobilePhone)" }), "field-error", { field: "mobilePhone" }],
-    ["status error in a 200 with code", 200, j({ status: "error", timestamp: 1, data: { code: "NO_CLIENT_FIRST_NAME_ERROR" } }), "field-error", { field: "firstName" }],
-    ["both codes: first name first", 400, j({ errors: ["NO_MOBILE_PHONE_ERROR", "NO_CLIENT_FIRST_NAME_ERROR"] }), "field-error", { field: "firstName" }],
-    ["code in a 500 still a field error", 500, j({ status: "error", data: { code: "NO_MOBILE_PHONE_ERROR" } }), "field-error", { field: "mobilePhone" }],
+    [
+      "code deeply nested in an array",
+      422,
+      j({ errors: [{ details: { reason: { errorCode: "NO_CLIENT_FIRST_NAME_ERROR" } } }] }),
+      "field-error",
+      { field: "firstName" },
+    ],
+    [
+      "code inside a message string",
+      400,
+      j({ status: "error", message: "Validation failed: NO_MOBILE_PHONE_ERROR (mobilePhone)" }),
+      "field-error",
+      { field: "mobilePhone" },
+    ],
+    [
+      "status error in a 200 with code",
+      200,
+      j({ status: "error", timestamp: 1, data: { code: "NO_CLIENT_FIRST_NAME_ERROR" } }),
+      "field-error",
+      { field: "firstName" },
+    ],
+    [
+      "both codes: first name first",
+      400,
+      j({ errors: ["NO_MOBILE_PHONE_ERROR", "NO_CLIENT_FIRST_NAME_ERROR"] }),
+      "field-error",
+      { field: "firstName" },
+    ],
+    [
+      "code in a 500 still a field error",
+      500,
+      j({ status: "error", data: { code: "NO_MOBILE_PHONE_ERROR" } }),
+      "field-error",
+      { field: "mobilePhone" },
+    ],
     ["code in plain text body", 400, "NO_MOBILE_PHONE_ERROR", "field-error", { field: "mobilePhone" }],
     ["401", 401, j({ status: "error", data: { code: "UNAUTHORIZED" } }), "auth", { detail: "HTTP 401" }],
     ["403 with HTML", 403, "<html>Forbidden</html>", "auth"],
@@ -29,9 +72,21 @@ describe("classifyLeadResponse", () => {
     ["404 HTML (wrong base URL)", 404, "<html>Not Found</html>", "transient"],
     ["400 empty body", 400, "", "rejected", { detail: "HTTP 400 empty body" }],
     ["400 HTML from a proxy", 400, "<html>400 Bad Request</html>", "rejected", { detail: "HTTP 400 non-JSON body" }],
-    ["400 unknown code", 400, j({ status: "error", data: { code: "VALIDATION_ERROR", message: "bad" } }), "rejected", { detail: "HTTP 400 VALIDATION_ERROR" }],
+    [
+      "400 unknown code",
+      400,
+      j({ status: "error", data: { code: "VALIDATION_ERROR", message: "bad" } }),
+      "rejected",
+      { detail: "HTTP 400 VALIDATION_ERROR" },
+    ],
     ["404 JSON", 404, j({ timestamp: "2024-01-01", status: 404, error: "Not Found", path: "/bs-core/main/leads" }), "rejected"],
-    ["200 status error without known code", 200, j({ status: "error", data: { code: "CHANNEL_NOT_FOUND" } }), "rejected", { detail: "HTTP 200 CHANNEL_NOT_FOUND status not ok" }],
+    [
+      "200 status error without known code",
+      200,
+      j({ status: "error", data: { code: "CHANNEL_NOT_FOUND" } }),
+      "rejected",
+      { detail: "HTTP 200 CHANNEL_NOT_FOUND status not ok" },
+    ],
     ["302 JSON", 302, j({ status: "error" }), "transient"],
     ["302 empty (not followed)", 302, "", "transient", { detail: "HTTP 302 redirect, not followed" }],
   ];

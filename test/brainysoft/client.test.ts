@@ -17,12 +17,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(mockOpts: MockBrainysoftOptions, clientOpts: Partial<BrainysoftClientOptions> = {}): Promise<{ mock: MockBrainysoft; client: BrainysoftClient }> {
+async function setup(
+  mockOpts: MockBrainysoftOptions,
+  clientOpts: Partial<BrainysoftClientOptions> = {},
+): Promise<{ mock: MockBrainysoft; client: BrainysoftClient }> {
   const mock = await startMockBrainysoft(mockOpts);
   cleanups.push(() => mock.close());
-  const auth = mockOpts.login !== undefined
-    ? { kind: "login" as const, userName: LOGIN.userName, password: LOGIN.password, customerKey: LOGIN.customerKey }
-    : { kind: "token" as const, token: TOKEN };
+  const auth =
+    mockOpts.login !== undefined
+      ? { kind: "login" as const, userName: LOGIN.userName, password: LOGIN.password, customerKey: LOGIN.customerKey }
+      : { kind: "token" as const, token: TOKEN };
   const client = createBrainysoftClient({ baseUrl: mock.baseUrl, auth, timeoutMs: 2000, ...clientOpts });
   cleanups.push(() => client.close());
   return { mock, client };
@@ -59,9 +63,12 @@ describe("token mode", () => {
   });
 
   it("merges extraFields, the lead's own fields win", async () => {
-    const { mock, client } = await setup({ token: TOKEN }, {
-      extraFields: { channel: "telegram", subdivisionId: 3, firstName: "WRONG", mobilePhone: "0" },
-    });
+    const { mock, client } = await setup(
+      { token: TOKEN },
+      {
+        extraFields: { channel: "telegram", subdivisionId: 3, firstName: "WRONG", mobilePhone: "0" },
+      },
+    );
     expect((await client.createLead(LEAD)).kind).toBe("created");
     expect(mock.received[0]?.body).toEqual({ channel: "telegram", subdivisionId: 3, ...LEAD });
   });
@@ -75,7 +82,9 @@ describe("token mode", () => {
 
   it("20 parallel calls are all created with distinct ids", async () => {
     const { mock, client } = await setup({ token: TOKEN });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.createLead({ firstName: `N${i}`, mobilePhone: `7977620${String(i).padStart(4, "0")}` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.createLead({ firstName: `N${i}`, mobilePhone: `7977620${String(i).padStart(4, "0")}` })),
+    );
     const ids = results.map((r) => (r.kind === "created" ? r.leadId : -1));
     expect(ids.every((id) => id >= 1000)).toBe(true);
     expect(new Set(ids).size).toBe(20);
@@ -86,7 +95,11 @@ describe("token mode", () => {
 describe("field errors", () => {
   it("an empty first name comes back as a firstName field error", async () => {
     const { client } = await setup({ token: TOKEN });
-    expect(await client.createLead({ firstName: "", mobilePhone: "79776200777" })).toMatchObject({ kind: "field-error", field: "firstName", status: 400 });
+    expect(await client.createLead({ firstName: "", mobilePhone: "79776200777" })).toMatchObject({
+      kind: "field-error",
+      field: "firstName",
+      status: 400,
+    });
   });
 
   it("a forced phone error applies once, then the lead is created", async () => {
@@ -132,7 +145,11 @@ describe("faults", () => {
     const { mock, client } = await setup({ token: TOKEN }, { timeoutMs: 300 });
     mock.setFault("hang-body");
     const started = Date.now();
-    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body cut off: timeout after 300ms" });
+    expect(await client.createLead(LEAD)).toMatchObject({
+      kind: "unconfirmed",
+      status: 200,
+      detail: "HTTP 200 body cut off: timeout after 300ms",
+    });
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -140,7 +157,11 @@ describe("faults", () => {
     const { mock, client } = await setup({ token: TOKEN }, { timeoutMs: 400 });
     mock.setFault("trickle", { slowMs: 100 });
     const started = Date.now();
-    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body cut off: timeout after 400ms" });
+    expect(await client.createLead(LEAD)).toMatchObject({
+      kind: "unconfirmed",
+      status: 200,
+      detail: "HTTP 200 body cut off: timeout after 400ms",
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(mock.created).toHaveLength(1); // it was created: sending it again would make a second one
   });
@@ -158,7 +179,11 @@ describe("faults", () => {
   it("issue 12.10: a 5 MB answer is not read past 1 MiB; a 2xx is unconfirmed, a 5xx transient", async () => {
     const { mock, client } = await setup({ token: TOKEN });
     mock.setFault("huge200", { times: 1 });
-    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body over 1048576 bytes, not read" });
+    expect(await client.createLead(LEAD)).toMatchObject({
+      kind: "unconfirmed",
+      status: 200,
+      detail: "HTTP 200 body over 1048576 bytes, not read",
+    });
     expect(await client.createLead(LEAD)).toMatchObject({ kind: "created" }); // the pool is fine afterwards
   });
 
@@ -179,11 +204,26 @@ describe("faults", () => {
       pump();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     const { port } = server.address() as AddressInfo;
-    const client = createBrainysoftClient({ baseUrl: `http://127.0.0.1:${port}/bs-core`, auth: { kind: "token", token: TOKEN }, timeoutMs: 5000, maxBodyBytes: 256 * 1024 });
+    const client = createBrainysoftClient({
+      baseUrl: `http://127.0.0.1:${port}/bs-core`,
+      auth: { kind: "token", token: TOKEN },
+      timeoutMs: 5000,
+      maxBodyBytes: 256 * 1024,
+    });
     cleanups.push(() => client.close());
-    expect(await client.createLead(LEAD)).toMatchObject({ kind: "unconfirmed", status: 200, detail: "HTTP 200 body over 262144 bytes, not read" });
+    expect(await client.createLead(LEAD)).toMatchObject({
+      kind: "unconfirmed",
+      status: 200,
+      detail: "HTTP 200 body over 262144 bytes, not read",
+    });
   });
 
   it("slow beyond the limit is transient, slow within it is created", async () => {
@@ -277,7 +317,11 @@ describe("secrets and personal data", () => {
     const mock = await startMockBrainysoft({ login: LOGIN, token: TOKEN });
     cleanups.push(() => mock.close());
     const results = [];
-    for (const auth of [{ kind: "login" as const, ...LOGIN }, { kind: "token" as const, token: TOKEN }, { kind: "login" as const, ...LOGIN, password: "pw-Bad9-secret" }]) {
+    for (const auth of [
+      { kind: "login" as const, ...LOGIN },
+      { kind: "token" as const, token: TOKEN },
+      { kind: "login" as const, ...LOGIN, password: "pw-Bad9-secret" },
+    ]) {
       const client = createBrainysoftClient({ baseUrl: mock.baseUrl, auth, timeoutMs: 300, log });
       cleanups.push(() => client.close());
       results.push(await client.createLead(LEAD));
@@ -292,12 +336,25 @@ describe("secrets and personal data", () => {
     }
     const text = lines.join("") + JSON.stringify(results);
     expect(lines.length).toBeGreaterThan(20);
-    for (const forbidden of [TOKEN, LOGIN.password, LOGIN.customerKey, LOGIN.issuedToken, "pw-Bad9-secret", "79776200777", "Фридрих", "bot-user"]) {
+    for (const forbidden of [
+      TOKEN,
+      LOGIN.password,
+      LOGIN.customerKey,
+      LOGIN.issuedToken,
+      "pw-Bad9-secret",
+      "79776200777",
+      "Фридрих",
+      "bot-user",
+    ]) {
       expect(text).not.toContain(forbidden);
     }
     const first = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
     expect(first).toMatchObject({ op: "login", outcome: "ok", status: 200, attempt: 1 });
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).every((l) => typeof l.latencyMs === "number" && typeof l.outcome === "string")).toBe(true);
+    expect(
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .every((l) => typeof l.latencyMs === "number" && typeof l.outcome === "string"),
+    ).toBe(true);
   });
 
   it("redacts a secret even when the server echoes it as an error code (MockAgent dispatcher)", async () => {
@@ -308,7 +365,10 @@ describe("secrets and personal data", () => {
     pool.intercept({ path: "/bs-core/main/leads", method: "POST" }).reply(400, { status: "error", data: { code: TOKEN } });
     pool.intercept({ path: "/bs-core/main/leads", method: "POST" }).reply(200, { status: "ok", timestamp: 1, data: "3692" });
     const client = createBrainysoftClient({
-      baseUrl: "https://acme-saas.brainysoft.ru:9025/bs-core", auth: { kind: "token", token: TOKEN }, timeoutMs: 1000, dispatcher: agent,
+      baseUrl: "https://acme-saas.brainysoft.ru:9025/bs-core",
+      auth: { kind: "token", token: TOKEN },
+      timeoutMs: 1000,
+      dispatcher: agent,
     });
     const rejected = await client.createLead(LEAD);
     expect(rejected).toMatchObject({ kind: "rejected", status: 400, detail: "HTTP 400 ***" });

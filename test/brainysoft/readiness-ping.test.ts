@@ -98,7 +98,9 @@ describe("/readyz under a probe storm (the bot over HTTP)", () => {
     await upToPhone(app.telegram, anna);
 
     app.crm.setPingFault("hang");
-    const storm = Array.from({ length: 50 }, () => readyz(app).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown })));
+    const storm = Array.from({ length: 50 }, () =>
+      readyz(app).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown })),
+    );
     await expect.poll(() => app.crm.openPings, { timeout: WAIT }).toBe(1);
 
     const sentAt = Date.now();

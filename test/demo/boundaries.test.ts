@@ -29,7 +29,11 @@ describe("the fakes' boundary", () => {
   it("production code under src/ imports neither the sandbox, nor the fakes, nor tests", () => {
     const production = tsFiles(SRC).filter((file) => !offLimits(relative(REPO, file)));
     expect(production.length).toBeGreaterThan(10);
-    const crossings = production.flatMap((file) => importsOf(file).filter(offLimits).map((target) => `${relative(REPO, file)} -> ${target}`));
+    const crossings = production.flatMap((file) =>
+      importsOf(file)
+        .filter(offLimits)
+        .map((target) => `${relative(REPO, file)} -> ${target}`),
+    );
     expect(crossings).toEqual([]);
   });
 

@@ -21,7 +21,16 @@ beforeAll(async () => {
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 60_000);
 afterAll(async () => browser?.close());
@@ -122,9 +131,15 @@ describe("the sandbox page", () => {
       // telegramHtml is the page's own renderer, which src/demo/page/main.ts exposes for this test.
       const render = (window as unknown as { telegramHtml: (html: string) => DocumentFragment }).telegramHtml;
       const box = document.createElement("div");
-      box.append(render('<b>bold</b> <a href="javascript:alert(1)">bad</a> <a href="https://example.org">good</a><img src=x onerror="alert(1)"><script>alert(1)</script>&lt;i&gt;'));
+      box.append(
+        render(
+          '<b>bold</b> <a href="javascript:alert(1)">bad</a> <a href="https://example.org">good</a><img src=x onerror="alert(1)"><script>alert(1)</script>&lt;i&gt;',
+        ),
+      );
       return box.innerHTML;
     });
-    expect(rendered).toBe('<b>bold</b> <a>bad</a> <a href="https://example.org" target="_blank" rel="noopener noreferrer">good</a>&lt;i&gt;');
+    expect(rendered).toBe(
+      '<b>bold</b> <a>bad</a> <a href="https://example.org" target="_blank" rel="noopener noreferrer">good</a>&lt;i&gt;',
+    );
   });
 });

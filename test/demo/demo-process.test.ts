@@ -68,7 +68,9 @@ async function expectServing(url: string): Promise<void> {
 }
 
 /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
-async function expectCleanStop(demo: Awaited<ReturnType<typeof startDemo>>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function expectCleanStop(
+  demo: Awaited<ReturnType<typeof startDemo>>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   process.kill(-demo.child.pid!, "SIGINT");
   const exit = await demo.exited;
   await expect.poll(() => groupAlive(demo.child.pid!), { timeout: 10_000 }).toBe(false);

@@ -50,9 +50,7 @@ describe("a Brainysoft outage", () => {
     const recoveredAt = t.crm.received.length;
     t.crm.setFault("slow", { slowMs: SLOW_MS });
     const confirmations = await Promise.all(
-      customers.map(({ user }) =>
-        t.telegram.waitForMessage(user.id, (m) => SEES.deliveredLater.test(m.plainText ?? ""), WAIT),
-      ),
+      customers.map(({ user }) => t.telegram.waitForMessage(user.id, (m) => SEES.deliveredLater.test(m.plainText ?? ""), WAIT)),
     );
 
     const idByPhone = new Map<string, number[]>();

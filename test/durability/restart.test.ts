@@ -24,8 +24,7 @@ async function upToPhone(user: FakeUser): Promise<void> {
   expect((await say(user, user.first_name)).plainText).toMatch(SEES.phoneQuestion);
 }
 
-const waitFor = (user: FakeUser, pattern: RegExp) =>
-  t.telegram.waitForMessage(user.id, (m) => pattern.test(m.plainText ?? ""), WAIT);
+const waitFor = (user: FakeUser, pattern: RegExp) => t.telegram.waitForMessage(user.id, (m) => pattern.test(m.plainText ?? ""), WAIT);
 
 describe("a graceful restart on the same data directory", () => {
   it("continues the conversation at the phone question after a stop following the name", async () => {

@@ -44,9 +44,15 @@ const CASES: Array<[string, FaultCase]> = [
   ["a 302 (once)", { fault: "redirect302", opts: { times: 1 }, answer: "lead-queued", requests: 2, created: 1 }],
   ["a 400 with no body", { fault: "empty400", answer: "lead-rejected", requests: 1, created: 0 }],
   ["a connection reset in a 200's body", { fault: "reset-mid-body", answer: "lead-unconfirmed", requests: 1, created: 0 }],
-  ["a connection reset in a 500's body (once)", { fault: "reset-mid-body", opts: { times: 1, status: 500 }, answer: "lead-queued", requests: 2, created: 1 }],
+  [
+    "a connection reset in a 500's body (once)",
+    { fault: "reset-mid-body", opts: { times: 1, status: 500 }, answer: "lead-queued", requests: 2, created: 1 },
+  ],
   // One byte each 300 ms: the created lead's answer would take about 15 s, the time limit is 2 s.
-  ["a created lead's answer trickled slowly", { fault: "trickle", opts: { slowMs: 300 }, answer: "lead-unconfirmed", requests: 1, created: 1 }],
+  [
+    "a created lead's answer trickled slowly",
+    { fault: "trickle", opts: { slowMs: 300 }, answer: "lead-unconfirmed", requests: 1, created: 1 },
+  ],
 ];
 
 const leadsFor = (app: TestApp, phone: string, list: "received" | "created") =>
@@ -61,30 +67,33 @@ async function applyFor(app: TestApp, userId: number, phone: string): Promise<Se
 }
 
 describe("Brainysoft's broken answers, end to end", () => {
-  it.each(CASES.map(([name, c], i) => [name, c, i] as const))("%s: the lead reaches Brainysoft once and the person is answered", async (_name, c, i) => {
-    t = await startTestApp();
-    const app = t;
-    const phone = phoneOf(300 + i);
-    app.crm.setFault(c.fault, c.opts);
+  it.each(CASES.map(([name, c], i) => [name, c, i] as const))(
+    "%s: the lead reaches Brainysoft once and the person is answered",
+    async (_name, c, i) => {
+      t = await startTestApp();
+      const app = t;
+      const phone = phoneOf(300 + i);
+      app.crm.setFault(c.fault, c.opts);
 
-    const answer = await applyFor(app, 8300 + i, phone);
-    expect(answer.plainText).toMatch(patternOf(c.answer));
+      const answer = await applyFor(app, 8300 + i, phone);
+      expect(answer.plainText).toMatch(patternOf(c.answer));
 
-    if (c.answer === "lead-queued") {
-      // Kept and sent again: the number of the one lead Brainysoft made comes later.
-      const later = await app.telegram.waitForMessage(8300 + i, (m) => patternOf("lead-delivered-later").test(m.plainText ?? ""), WAIT);
-      const [made] = leadsFor(app, phone, "created");
-      expect(later.plainText).toContain(String(made?.id));
-    } else {
-      // Held or refused: final, so the delivery worker never picks it up again.
-      const [lead] = await app.app.store.leads.listByState(["rejected"], 10);
-      expect(lead).toMatchObject({ phone, state: "rejected", lastError: c.answer === "lead-unconfirmed" ? "unconfirmed" : "rejected" });
-      await app.app.leads.deliverDue();
-      expect((await app.app.store.leads.countByState()).pending).toBe(0);
-    }
-    expect(leadsFor(app, phone, "received")).toHaveLength(c.requests);
-    expect(leadsFor(app, phone, "created")).toHaveLength(c.created);
-  });
+      if (c.answer === "lead-queued") {
+        // Kept and sent again: the number of the one lead Brainysoft made comes later.
+        const later = await app.telegram.waitForMessage(8300 + i, (m) => patternOf("lead-delivered-later").test(m.plainText ?? ""), WAIT);
+        const [made] = leadsFor(app, phone, "created");
+        expect(later.plainText).toContain(String(made?.id));
+      } else {
+        // Held or refused: final, so the delivery worker never picks it up again.
+        const [lead] = await app.app.store.leads.listByState(["rejected"], 10);
+        expect(lead).toMatchObject({ phone, state: "rejected", lastError: c.answer === "lead-unconfirmed" ? "unconfirmed" : "rejected" });
+        await app.app.leads.deliverDue();
+        expect((await app.app.store.leads.countByState()).pending).toBe(0);
+      }
+      expect(leadsFor(app, phone, "received")).toHaveLength(c.requests);
+      expect(leadsFor(app, phone, "created")).toHaveLength(c.created);
+    },
+  );
 
   it("issue 12.3: an empty 200 is never sent again: the person is told a specialist will check, admins are alerted and see it in /pending", async () => {
     t = await startTestApp({ env: { ADMIN_IDS: String(ADMIN.id) } });
@@ -108,7 +117,12 @@ describe("Brainysoft's broken answers, end to end", () => {
     // The worker runs every 100 ms in tests, with retries from 200 ms: give it a few of its own sweeps.
     for (let sweep = 0; sweep < 3; sweep++) await app.app.leads.deliverDue();
     expect(leadsFor(app, phone, "received")).toHaveLength(1);
-    expect(app.telegram.sent(8399).filter((m) => m.method === "sendMessage").at(-1)).toBe(answer);
+    expect(
+      app.telegram
+        .sent(8399)
+        .filter((m) => m.method === "sendMessage")
+        .at(-1),
+    ).toBe(answer);
   });
 
   it("issue 12.3: a lead queued by an outage and then answered with an HTML 200 is held, and the person told a specialist will check", async () => {

@@ -50,7 +50,8 @@ const matchesAnyLocale = (key: string) => {
 const isErrorApology = matchesAnyLocale("error-generic");
 const isRateLimitNotice = matchesAnyLocale("rate-limited");
 /** Messages the outbox sends on its own when a lead went through later: not an answer to anything. */
-const isLaterNotice = (text: string) => ["lead-delivered-later", "lead-failed-later", "lead-rejected"].some((key) => matchesAnyLocale(key)(text));
+const isLaterNotice = (text: string) =>
+  ["lead-delivered-later", "lead-failed-later", "lead-rejected"].some((key) => matchesAnyLocale(key)(text));
 
 /** The bot's one log line per update, written when its handling has ended (rate-limited ones included). */
 interface HandledLine {
@@ -262,7 +263,9 @@ describe(`${HOSTILE_UPDATES} hostile updates from ${HOSTILE_USERS} users`, () =>
     expect(plan.users).toHaveLength(HOSTILE_USERS);
     // Only the flooders go beyond the limit with the updates that reach the bot.
     const reaching = (u: HostileUser) => u.updates.filter((update) => update.delivery !== "never-delivered").length;
-    expect(plan.users.filter((u) => reaching(u) > RATE_LIMIT).map((u) => u.user.id)).toEqual(plan.users.filter((u) => u.flooder).map((u) => u.user.id));
+    expect(plan.users.filter((u) => reaching(u) > RATE_LIMIT).map((u) => u.user.id)).toEqual(
+      plan.users.filter((u) => u.flooder).map((u) => u.user.id),
+    );
     expect(plan.users.filter((u) => u.flooder)).toHaveLength(FLOODERS);
   });
 
@@ -317,10 +320,16 @@ describe(`${HOSTILE_UPDATES} hostile updates from ${HOSTILE_USERS} users`, () =>
     for (const group of plan.groups) {
       const records = t.telegram.sent(group);
       const odd = records.filter((r) => r.method !== "sendMessage" || !pointer.has(r.plainText ?? "") || r.reply_markup !== undefined);
-      expect(odd.map((r) => `${r.method} ${JSON.stringify(r.plainText)}`), `group ${group}: only the pointer`).toEqual([]);
+      expect(
+        odd.map((r) => `${r.method} ${JSON.stringify(r.plainText)}`),
+        `group ${group}: only the pointer`,
+      ).toEqual([]);
       const sent = groupUpdates.filter((o) => o.update.chatId === group);
       const addressed = sent.filter((o) => o.update.addressed);
-      expect(records.length, `group ${group}: ${addressed.length} of ${sent.length} messages addressed the bot (${addressed.map((o) => o.update.label).join("; ")})`).toBe(addressed.length);
+      expect(
+        records.length,
+        `group ${group}: ${addressed.length} of ${sent.length} messages addressed the bot (${addressed.map((o) => o.update.label).join("; ")})`,
+      ).toBe(addressed.length);
     }
   });
 
@@ -347,10 +356,23 @@ describe(`${HOSTILE_UPDATES} hostile updates from ${HOSTILE_USERS} users`, () =>
         .replace(/(?<=\d)[\s\-().+/\u00AD\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]+(?=\d)/g, "");
     const collapsed = log.split("\n").map(digitsOf);
     const longRuns = collapsed.filter((line) => /\d{10,}/.test(line));
-    expect.soft(longRuns.map((line) => line.slice(0, 400)), "log lines with a run of 10+ digits").toEqual([]);
+    expect
+      .soft(
+        longRuns.map((line) => line.slice(0, 400)),
+        "log lines with a run of 10+ digits",
+      )
+      .toEqual([]);
     const phones = [...plan.phones, ...customerPhones];
     expect.soft(phones.filter((phone) => collapsed.some((line) => line.includes(phone.slice(-10))))).toEqual([]);
-    expect.soft(log.split("\n").filter((line) => line.includes(TYPED_MARKER)).map((line) => line.slice(0, 400)), "log lines with text a person typed").toEqual([]);
+    expect
+      .soft(
+        log
+          .split("\n")
+          .filter((line) => line.includes(TYPED_MARKER))
+          .map((line) => line.slice(0, 400)),
+        "log lines with text a person typed",
+      )
+      .toEqual([]);
   });
 
   it("tells no one the number of a lead that came from another chat", async () => {
@@ -362,7 +384,8 @@ describe(`${HOSTILE_UPDATES} hostile updates from ${HOSTILE_USERS} users`, () =>
       for (const record of t.telegram.sent(chatId)) {
         for (const [, number] of (record.plainText ?? "").matchAll(/№ (\d+)/g)) {
           const owner = chatOfNumber.get(Number(number));
-          if (owner !== chatId) leaks.push(`chat ${chatId} was shown lead № ${number} of chat ${owner}: ${JSON.stringify(record.plainText)}`);
+          if (owner !== chatId)
+            leaks.push(`chat ${chatId} was shown lead № ${number} of chat ${owner}: ${JSON.stringify(record.plainText)}`);
         }
       }
     }

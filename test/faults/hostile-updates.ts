@@ -115,26 +115,102 @@ function rngOf(seed: number): Rng {
 // ----- Content --------------------------------------------------------------------------------------------
 
 const HOSTILE_NAMES = [
-  "<b>Bob</b>", "</i>Eve", "Tom &amp; Jerry", "<script>alert(1)</script>", "&lt;b&gt;", '<a href="javascript:x">Ян</a>',
-  "Zero\u200BWidth", "\u202EанвИ", "\u2066\u2069", "\u200F\u200E", "علی‌رضا", "שרה", "محمد", "😀😀😀", "👨‍👩‍👧‍👦",
-  "Фридрих_Карлович", "Z̷̢a̸l̵g̶o̴", "a".repeat(64), "Анна", "Ольга <i>", "\u00AD", "𝕭𝖔𝖇", "Ёжик 🦔", "<<<>>>",
+  "<b>Bob</b>",
+  "</i>Eve",
+  "Tom &amp; Jerry",
+  "<script>alert(1)</script>",
+  "&lt;b&gt;",
+  '<a href="javascript:x">Ян</a>',
+  "Zero\u200BWidth",
+  "\u202EанвИ",
+  "\u2066\u2069",
+  "\u200F\u200E",
+  "علی‌رضا",
+  "שרה",
+  "محمد",
+  "😀😀😀",
+  "👨‍👩‍👧‍👦",
+  "Фридрих_Карлович",
+  "Z̷̢a̸l̵g̶o̴",
+  "a".repeat(64),
+  "Анна",
+  "Ольга <i>",
+  "\u00AD",
+  "𝕭𝖔𝖇",
+  "Ёжик 🦔",
+  "<<<>>>",
 ];
 const MARKUP = [
-  "<b>жирный</b>", "</i>", "<script>alert(1)</script>", "Tom &amp; Jerry", "a < b && c > d", '<a href="javascript:alert(1)">клик</a>',
-  "&lt;b&gt;", "<tg-spoiler>", "<<>>&&;", "<pre><code>x</code></pre>", "<b><i>не закрыто", '"кавычки" & \'апостроф\'', "&#128512; &#x1F600;",
+  "<b>жирный</b>",
+  "</i>",
+  "<script>alert(1)</script>",
+  "Tom &amp; Jerry",
+  "a < b && c > d",
+  '<a href="javascript:alert(1)">клик</a>',
+  "&lt;b&gt;",
+  "<tg-spoiler>",
+  "<<>>&&;",
+  "<pre><code>x</code></pre>",
+  "<b><i>не закрыто",
+  "\"кавычки\" & 'апостроф'",
+  "&#128512; &#x1F600;",
 ];
 const INVISIBLE = [
-  "\u200B", "\u200C", "\u200D", "\u2060", "\uFEFF", "\u00AD", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D",
-  "\u202E", "\u2066", "\u2067", "\u2068", "\u2069", "\u061C", "\u0000", "\u0007", "\u001B",
+  "\u200B",
+  "\u200C",
+  "\u200D",
+  "\u2060",
+  "\uFEFF",
+  "\u00AD",
+  "\u200E",
+  "\u200F",
+  "\u202A",
+  "\u202B",
+  "\u202C",
+  "\u202D",
+  "\u202E",
+  "\u2066",
+  "\u2067",
+  "\u2068",
+  "\u2069",
+  "\u061C",
+  "\u0000",
+  "\u0007",
+  "\u001B",
 ];
 const RTL = ["مرحبا، أريد قرضا", "שלום, אני רוצה הלוואה", "علی‌رضا", "سلام دوست", "\u202Eабырк йобюл"];
 const EMOJI = ["😀", "🔥🔥🔥", "👍🏽", "🇷🇺🇺🇦", "👨‍👩‍👧‍👦", "❤️", "1️⃣2️⃣3️⃣", "🏳️‍🌈", "🦔", "🤡🤡🤡🤡🤡🤡🤡🤡"];
 const PLAIN_NAMES = ["Анна", "Борис", "Фридрих", "John", "Мария-Луиза", "Ёж", "Zoë", "علی"];
 const JUNK_COMMANDS = [
-  "/+79776200777", "/Фридрих_Карлович", "/start@other_bot", "/start <script>", `/start ${"x".repeat(70)}`, "/", "//", "/ start",
-  "/start@fake_test_bot", "/help@fake_test_bot junk", "/cancel", "/logs", "/stats 999", "/export", "/pending", "/retry 1",
-  "/agent_add 910001", "/agents", "/START", "/start\u200B", "/хелп", "/help", "/start spring_promo", "/start ../../etc/passwd",
-  `/start ${TYPED_MARKER}`, "/cancel@other_bot", "/1", "/_", `/${"a".repeat(40)}`,
+  "/+79776200777",
+  "/Фридрих_Карлович",
+  "/start@other_bot",
+  "/start <script>",
+  `/start ${"x".repeat(70)}`,
+  "/",
+  "//",
+  "/ start",
+  "/start@fake_test_bot",
+  "/help@fake_test_bot junk",
+  "/cancel",
+  "/logs",
+  "/stats 999",
+  "/export",
+  "/pending",
+  "/retry 1",
+  "/agent_add 910001",
+  "/agents",
+  "/START",
+  "/start\u200B",
+  "/хелп",
+  "/help",
+  "/start spring_promo",
+  "/start ../../etc/passwd",
+  `/start ${TYPED_MARKER}`,
+  "/cancel@other_bot",
+  "/1",
+  "/_",
+  `/${"a".repeat(40)}`,
 ];
 /** Not Russian mobiles, typed as phones: refused with a reason, never a lead. */
 const FOREIGN_PHONES = ["380501234567", "77011234567", "12025550143", "88005553535", "74951234567"];
@@ -187,7 +263,12 @@ interface Context {
 
 const privateChat = (user: FakeUser): Chat => ({ id: user.id, type: "private", first_name: user.first_name });
 
-const fromOf = (user: FakeUser) => ({ id: user.id, is_bot: false, first_name: user.first_name, ...(user.language_code ? { language_code: user.language_code } : {}) });
+const fromOf = (user: FakeUser) => ({
+  id: user.id,
+  is_bot: false,
+  first_name: user.first_name,
+  ...(user.language_code ? { language_code: user.language_code } : {}),
+});
 
 function text(label: string, user: FakeUser, value: string): HostileUpdate {
   return { label, delivery: "private-message", chatId: user.id, send: (tg) => tg.sendText(user, value) };
@@ -232,7 +313,8 @@ function rawPrivateMessage(ctx: Context, label: string, content: Partial<Message
     label,
     delivery: "private-message",
     chatId: user.id,
-    send: (tg) => tg.injectRaw({ message: { message_id: messageId, from: fromOf(user), chat: privateChat(user), date: nowSeconds(), ...content } }),
+    send: (tg) =>
+      tg.injectRaw({ message: { message_id: messageId, from: fromOf(user), chat: privateChat(user), date: nowSeconds(), ...content } }),
   };
 }
 
@@ -309,7 +391,16 @@ function callback(ctx: Context, inline: boolean): HostileUpdate {
       delivery: "inline-callback",
       chatId: undefined,
       callbackId: id,
-      send: (tg) => tg.injectRaw({ callback_query: { id, from: fromOf(user), chat_instance: `forged-${user.id}`, inline_message_id: `AAAA${TYPED_MARKER}`, ...withData } }),
+      send: (tg) =>
+        tg.injectRaw({
+          callback_query: {
+            id,
+            from: fromOf(user),
+            chat_instance: `forged-${user.id}`,
+            inline_message_id: `AAAA${TYPED_MARKER}`,
+            ...withData,
+          },
+        }),
     };
   }
   return {
@@ -345,10 +436,23 @@ function groupMessage(ctx: Context): HostileUpdate {
   const group = rng.pick(GROUPS);
   const opts = { chatId: group.id, chatType: group.type === "group" ? ("group" as const) : ("supergroup" as const) };
   const roll = rng.next();
-  if (roll < 0.1) return { label: "a sticker in a group", delivery: "group-message", chatId: group.id, addressed: false, send: (tg) => tg.sendSticker(user, opts) };
+  if (roll < 0.1)
+    return {
+      label: "a sticker in a group",
+      delivery: "group-message",
+      chatId: group.id,
+      addressed: false,
+      send: (tg) => tg.sendSticker(user, opts),
+    };
   if (roll < 0.2) {
     const card = { phone_number: rng.pick(phones), first_name: rng.pick(HOSTILE_NAMES), user_id: user.id };
-    return { label: "a contact in a group", delivery: "group-message", chatId: group.id, addressed: false, send: (tg) => tg.sendContact(user, card, opts) };
+    return {
+      label: "a contact in a group",
+      delivery: "group-message",
+      chatId: group.id,
+      addressed: false,
+      send: (tg) => tg.sendContact(user, card, opts),
+    };
   }
   const value = rng.pick([
     () => "/start",
@@ -362,7 +466,13 @@ function groupMessage(ctx: Context): HostileUpdate {
     () => longText(rng, MARKUP),
     () => rng.pick(EMOJI),
   ])();
-  return { label: `a group text ${JSON.stringify(value.slice(0, 30))}`, delivery: "group-message", chatId: group.id, addressed: addressesBot(value), send: (tg) => tg.sendText(user, value, opts) };
+  return {
+    label: `a group text ${JSON.stringify(value.slice(0, 30))}`,
+    delivery: "group-message",
+    chatId: group.id,
+    addressed: addressesBot(value),
+    send: (tg) => tg.sendText(user, value, opts),
+  };
 }
 
 function neverDelivered(ctx: Context): HostileUpdate {
@@ -376,7 +486,17 @@ function neverDelivered(ctx: Context): HostileUpdate {
       label: "an edited private message",
       delivery: "never-delivered",
       chatId: user.id,
-      send: (tg) => tg.injectRaw({ edited_message: { message_id: messageId, from: fromOf(user), chat: privateChat(user), date: nowSeconds() - 60, edit_date: nowSeconds(), text: value } }),
+      send: (tg) =>
+        tg.injectRaw({
+          edited_message: {
+            message_id: messageId,
+            from: fromOf(user),
+            chat: privateChat(user),
+            date: nowSeconds() - 60,
+            edit_date: nowSeconds(),
+            text: value,
+          },
+        }),
     };
   }
   if (roll < 0.6) {
@@ -385,13 +505,28 @@ function neverDelivered(ctx: Context): HostileUpdate {
       label: "an edited group message",
       delivery: "never-delivered",
       chatId: group.id,
-      send: (tg) => tg.injectRaw({ edited_message: { message_id: messageId, from: fromOf(user), chat: group, date: nowSeconds() - 60, edit_date: nowSeconds(), text: `/start ${value}` } }),
+      send: (tg) =>
+        tg.injectRaw({
+          edited_message: {
+            message_id: messageId,
+            from: fromOf(user),
+            chat: group,
+            date: nowSeconds() - 60,
+            edit_date: nowSeconds(),
+            text: `/start ${value}`,
+          },
+        }),
     };
   }
   const post = { message_id: messageId, sender_chat: CHANNEL, chat: CHANNEL, date: nowSeconds(), text: `/start@${BOT_USERNAME} ${value}` };
   return roll < 0.85
     ? { label: "a channel post", delivery: "never-delivered", chatId: CHANNEL.id, send: (tg) => tg.injectRaw({ channel_post: post }) }
-    : { label: "an edited channel post", delivery: "never-delivered", chatId: CHANNEL.id, send: (tg) => tg.injectRaw({ edited_channel_post: { ...post, edit_date: nowSeconds() } }) };
+    : {
+        label: "an edited channel post",
+        delivery: "never-delivered",
+        chatId: CHANNEL.id,
+        send: (tg) => tg.injectRaw({ edited_channel_post: { ...post, edit_date: nowSeconds() } }),
+      };
 }
 
 /** One private update of any kind a chat can carry (no group, no inline callback: those would leave the chat's order). */
@@ -446,7 +581,15 @@ export function hostilePlan(seed: number): HostilePlan {
   const perRegular = 16;
   const perFlooder = (HOSTILE_UPDATES - perRegular * regular.length) / flooders.length;
   for (const [i, self] of users.entries()) {
-    const ctx: Context = { rng, self, everyone: users, phones, ownPhone: ownPhones[i] ?? phones[0] ?? "", nextRawId: () => rawId++, nextCallbackId: () => ++callbackId };
+    const ctx: Context = {
+      rng,
+      self,
+      everyone: users,
+      phones,
+      ownPhone: ownPhones[i] ?? phones[0] ?? "",
+      nextRawId: () => rawId++,
+      nextCallbackId: () => ++callbackId,
+    };
     if (self.flooder) {
       // Early in the storm: quick answers first, then the burst (which the test releases for all flooders at once).
       self.startAfterMs = rng.int(500, 5_000);

@@ -46,11 +46,23 @@ async function api(method: string, body: Record<string, unknown> = {}, token = f
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as { ok: boolean; result?: Raw; error_code?: number; description?: string; parameters?: { retry_after?: number } } };
+  return {
+    status: res.status,
+    json: (await res.json()) as {
+      ok: boolean;
+      result?: Raw;
+      error_code?: number;
+      description?: string;
+      parameters?: { retry_after?: number };
+    },
+  };
 }
 
 async function control(path: string, body?: unknown) {
-  const res = await fetch(`${fake.apiRoot}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${fake.apiRoot}${path}`,
+    body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
   return { status: res.status, json: (await res.json()) as Raw };
 }
 
@@ -110,7 +122,10 @@ describe("getUpdates", () => {
     const id = fake.sendText(alice, "once");
     await api("getUpdates");
     await api("getUpdates", { offset: id + 1 });
-    fake.injectRaw({ update_id: id, message: { message_id: 99, date: 0, chat: { id: alice.id, type: "private", first_name: "Alice" }, text: "once" } });
+    fake.injectRaw({
+      update_id: id,
+      message: { message_id: 99, date: 0, chat: { id: alice.id, type: "private", first_name: "Alice" }, text: "once" },
+    });
     const again = await api("getUpdates", { offset: id + 1 });
     expect(again.json.result.map((u: Update) => u.update_id)).toEqual([id]);
     expect((await api("getUpdates", { offset: id + 1 })).json.result).toEqual([]);
@@ -192,7 +207,10 @@ describe("with a grammY bot", () => {
 
   it("uploads documents as multipart and records name, size and caption", async () => {
     const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot } });
-    await bot.api.sendDocument(alice.id, new InputFile(Buffer.from("%PDF-1.4 fake"), "offer.pdf"), { caption: "<b>Your offer</b>", parse_mode: "HTML" });
+    await bot.api.sendDocument(alice.id, new InputFile(Buffer.from("%PDF-1.4 fake"), "offer.pdf"), {
+      caption: "<b>Your offer</b>",
+      parse_mode: "HTML",
+    });
     await bot.api.sendPhoto(alice.id, new InputFile(Buffer.alloc(1000, 1)));
     const [doc, photo] = fake.sent(alice.id);
     expect(doc).toMatchObject({ method: "sendDocument", chat_id: alice.id, caption: "<b>Your offer</b>", plainText: "Your offer" });
@@ -229,7 +247,7 @@ describe("with a grammY bot", () => {
     const error = await fake.waitForMessage(alice.id, (m) => m.text === "never", 500).catch((e: Error) => e);
     expect(String(error)).toMatch(/waitForMessage\(1001\): nothing matching within 500 ms/);
     expect(String(error)).toMatch(/#1 sendMessage message_id=\d+ "echo <b>plain<\/b>"/);
-    expect(String(error)).toContain("sendMessage: 400 Bad Request: can't parse entities: Unsupported start tag \"2</b\" at byte offset 9");
+    expect(String(error)).toContain('sendMessage: 400 Bad Request: can\'t parse entities: Unsupported start tag "2</b" at byte offset 9');
     expect(String(error)).toContain("delivery: polling");
     expect(botErrors).toHaveLength(1);
     botErrors = [];
@@ -242,10 +260,18 @@ describe("Bot API checks", () => {
     expect(raw.status).toBe(400);
     expect(raw.json.description).toBe('Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 3');
     expect((await api("sendMessage", { chat_id: alice.id, text: "a < b", parse_mode: "HTML" })).status).toBe(400);
-    expect((await api("sendMessage", { chat_id: alice.id, text: "<b>x</i>", parse_mode: "HTML" })).json.description).toContain("Unmatched end tag");
-    expect((await api("sendMessage", { chat_id: alice.id, text: "<b>bold", parse_mode: "HTML" })).json.description).toContain("Can't find end tag");
+    expect((await api("sendMessage", { chat_id: alice.id, text: "<b>x</i>", parse_mode: "HTML" })).json.description).toContain(
+      "Unmatched end tag",
+    );
+    expect((await api("sendMessage", { chat_id: alice.id, text: "<b>bold", parse_mode: "HTML" })).json.description).toContain(
+      "Can't find end tag",
+    );
 
-    const ok = await api("sendMessage", { chat_id: alice.id, text: "Hi &lt;script&gt; &amp; <b>you</b> &#33; a > b & c", parse_mode: "HTML" });
+    const ok = await api("sendMessage", {
+      chat_id: alice.id,
+      text: "Hi &lt;script&gt; &amp; <b>you</b> &#33; a > b & c",
+      parse_mode: "HTML",
+    });
     expect(ok.json.ok).toBe(true);
     expect(ok.json.result.text).toBe("Hi <script> & you ! a > b & c");
     expect(ok.json.result.entities).toEqual([{ type: "bold", offset: 14, length: 3 }]);
@@ -261,25 +287,39 @@ describe("Bot API checks", () => {
       { type: "expandable_blockquote", offset: 9, length: 1 },
     ]);
     // The record keeps what the bot sent, so escaping is visible in assertions.
-    expect(fake.sent(alice.id)[0]).toMatchObject({ text: "Hi &lt;script&gt; &amp; <b>you</b> &#33; a > b & c", plainText: "Hi <script> & you ! a > b & c" });
+    expect(fake.sent(alice.id)[0]).toMatchObject({
+      text: "Hi &lt;script&gt; &amp; <b>you</b> &#33; a > b & c",
+      plainText: "Hi <script> & you ! a > b & c",
+    });
   });
 
   it("validates sendMessage like Telegram", async () => {
-    expect((await api("sendMessage", { text: "x" })).json).toEqual({ ok: false, error_code: 400, description: "Bad Request: chat_id is empty" });
+    expect((await api("sendMessage", { text: "x" })).json).toEqual({
+      ok: false,
+      error_code: 400,
+      description: "Bad Request: chat_id is empty",
+    });
     expect((await api("sendMessage", { chat_id: 1, text: "" })).json.description).toBe("Bad Request: message text is empty");
     expect((await api("sendMessage", { chat_id: 1 })).json.description).toBe("Bad Request: message text is empty");
     expect((await api("sendMessage", { chat_id: 1, text: "x".repeat(4097) })).json.description).toBe("Bad Request: message is too long");
     const longData = { inline_keyboard: [[{ text: "x", callback_data: "d".repeat(65) }]] };
-    expect((await api("sendMessage", { chat_id: 1, text: "x", reply_markup: longData })).json.description).toBe("Bad Request: BUTTON_DATA_INVALID");
+    expect((await api("sendMessage", { chat_id: 1, text: "x", reply_markup: longData })).json.description).toBe(
+      "Bad Request: BUTTON_DATA_INVALID",
+    );
   });
 
   it("refuses an edit that changes nothing and an edit of a missing message", async () => {
     const sent = await api("sendMessage", { chat_id: alice.id, text: "same" });
     const again = await api("editMessageText", { chat_id: alice.id, message_id: sent.json.result.message_id, text: "same" });
     expect(again.json.description).toMatch(/^Bad Request: message is not modified/);
-    expect((await api("editMessageText", { chat_id: alice.id, message_id: 999, text: "x" })).json.description).toBe("Bad Request: message to edit not found");
+    expect((await api("editMessageText", { chat_id: alice.id, message_id: 999, text: "x" })).json.description).toBe(
+      "Bad Request: message to edit not found",
+    );
     expect((await api("deleteMessage", { chat_id: alice.id, message_id: sent.json.result.message_id })).json.result).toBe(true);
-    expect(fake.sent(alice.id).map((m) => [m.method, m.deleted ?? false])).toEqual([["sendMessage", true], ["deleteMessage", false]]);
+    expect(fake.sent(alice.id).map((m) => [m.method, m.deleted ?? false])).toEqual([
+      ["sendMessage", true],
+      ["deleteMessage", false],
+    ]);
   });
 
   it("answers 401 to a wrong token and Telegram's 404 to a method it does not know", async () => {
@@ -295,7 +335,9 @@ describe("Bot API checks", () => {
     await api("setMyCommands", { commands: [{ command: "start", description: "Начать" }], language_code: "ru" });
     expect(fake.commands()).toEqual([{ command: "start", description: "Start" }]);
     expect((await api("getMyCommands", { language_code: "ru" })).json.result).toEqual([{ command: "start", description: "Начать" }]);
-    expect((await api("setMyCommands", { commands: [{ command: "Start!", description: "x" }] })).json.description).toBe("Bad Request: BOT_COMMAND_INVALID");
+    expect((await api("setMyCommands", { commands: [{ command: "Start!", description: "x" }] })).json.description).toBe(
+      "Bad Request: BOT_COMMAND_INVALID",
+    );
     await api("deleteMyCommands", { language_code: "ru" });
     expect(fake.commands({ type: "default" }, "ru")).toEqual([]);
   });
@@ -339,16 +381,23 @@ describe("Telegram's limits and parameter checks", () => {
       'Bad Request: parameter "chat_id" must be of type Integer|String',
     );
     // Form fields are text: numbers and booleans written as text are what they say.
-    const form = new URLSearchParams({ chat_id: String(alice.id), text: "x", disable_notification: "true", reply_markup: '{"remove_keyboard":true}' });
+    const form = new URLSearchParams({
+      chat_id: String(alice.id),
+      text: "x",
+      disable_notification: "true",
+      reply_markup: '{"remove_keyboard":true}',
+    });
     const sent = await fetch(`${fake.apiRoot}/bot${fake.token}/sendMessage`, { method: "POST", body: form });
     expect(((await sent.json()) as { ok: boolean }).ok).toBe(true);
   });
 
   it("counts a text after entity parsing: 4096 characters pass, 4097 do not, tags and &lt; do not count twice", async () => {
-    expect(await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4000)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" })).toBe("ok");
-    expect(await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4001)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" })).toBe(
-      "Bad Request: message is too long",
-    );
+    expect(
+      await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4000)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" }),
+    ).toBe("ok");
+    expect(
+      await description("sendMessage", { chat_id: alice.id, text: `<b>${"x".repeat(4001)}</b>${"&lt;".repeat(96)}`, parse_mode: "HTML" }),
+    ).toBe("Bad Request: message is too long");
     const sent = await api("sendMessage", { chat_id: alice.id, text: "short" });
     const edit = { chat_id: alice.id, message_id: sent.json.result.message_id };
     expect(await description("editMessageText", { ...edit, text: "y".repeat(4097) })).toBe("Bad Request: message is too long");
@@ -380,11 +429,17 @@ describe("Telegram's limits and parameter checks", () => {
   });
 
   it("holds a callback query's answer to 200 characters, and the query stays answerable after a refusal", async () => {
-    const sent = await api("sendMessage", { chat_id: alice.id, text: "pick", reply_markup: { inline_keyboard: [[{ text: "A", callback_data: "a" }]] } });
+    const sent = await api("sendMessage", {
+      chat_id: alice.id,
+      text: "pick",
+      reply_markup: { inline_keyboard: [[{ text: "A", callback_data: "a" }]] },
+    });
     fake.pressButton(alice, { chat_id: alice.id, message_id: sent.json.result.message_id }, "a");
     const [update] = (await api("getUpdates")).json.result as Update[];
     const id = update?.callback_query?.id;
-    expect(await description("answerCallbackQuery", { callback_query_id: id, text: "t".repeat(201) })).toBe("Bad Request: MESSAGE_TOO_LONG");
+    expect(await description("answerCallbackQuery", { callback_query_id: id, text: "t".repeat(201) })).toBe(
+      "Bad Request: MESSAGE_TOO_LONG",
+    );
     expect(await description("answerCallbackQuery", { callback_query_id: id, text: "t".repeat(200) })).toBe("ok");
   });
 
@@ -397,7 +452,9 @@ describe("Telegram's limits and parameter checks", () => {
     try {
       await api("setWebhook", { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
       fake.sendText(alice, "hi");
-      await expect.poll(() => fake.calls.find((c) => c.method === "sendMessage")?.error).toEqual({ code: 400, description: "Bad Request: message is too long" });
+      await expect
+        .poll(() => fake.calls.find((c) => c.method === "sendMessage")?.error)
+        .toEqual({ code: 400, description: "Bad Request: message is too long" });
       expect(fake.sent(alice.id)).toEqual([]);
     } finally {
       await api("deleteWebhook");
@@ -455,9 +512,16 @@ describe("webhook mode", () => {
     await expect.poll(() => fake.pendingUpdates()).toBe(0);
     expect(seen.map((s) => s.update.update_id)).toEqual([id, id]);
     expect(seen[0]!.headers["x-telegram-bot-api-secret-token"]).toBe("s3cret");
-    expect(fake.deliveries.map((d) => [d.attempt, d.status])).toEqual([[1, 500], [2, 200]]);
+    expect(fake.deliveries.map((d) => [d.attempt, d.status])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
     const info = (await api("getWebhookInfo")).json.result;
-    expect(info).toMatchObject({ url, pending_update_count: 0, last_error_message: "Wrong response from the webhook: 500 Internal Server Error" });
+    expect(info).toMatchObject({
+      url,
+      pending_update_count: 0,
+      last_error_message: "Wrong response from the webhook: 500 Internal Server Error",
+    });
 
     const poll = await api("getUpdates");
     expect(poll.status).toBe(409);

@@ -14,7 +14,9 @@ function bundleOf(locale: string): FluentBundle {
     // As the bot does (src/i18n.ts): no isolation marks around variables.
     bundle = new FluentBundle(locale, { useIsolating: false });
     const dir = new URL(`${locale}/`, LOCALES_DIR);
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ftl")).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith(".ftl"))
+      .sort()) {
       const errors = bundle.addResource(new FluentResource(readFileSync(new URL(file, dir), "utf8")));
       if (errors.length > 0) throw new Error(`${locale}/${file}: ${errors.map(String).join("; ")}`);
     }

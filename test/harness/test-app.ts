@@ -65,7 +65,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // As main.ts does: the configured secrets are filtered out of every line.
   const log = createLogger({ level: config.logLevel, destination, secrets: secretsOf(config) });
   const outbox = { baseDelayMs: 200, maxDelayMs: 1_000, pollIntervalMs: 100, ...options.outbox };
-  let app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime, wrapStore: options.wrapStore, storeWrites: options.storeWrites });
+  let app = createApp({
+    config,
+    log,
+    outbox,
+    alerts: options.alerts,
+    runtime: options.runtime,
+    wrapStore: options.wrapStore,
+    storeWrites: options.storeWrites,
+  });
   await app.start();
   return {
     get app() {
@@ -78,7 +86,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logText: () => lines.join(""),
     async restart() {
       await app.stop();
-      app = createApp({ config, log, outbox, alerts: options.alerts, runtime: options.runtime, wrapStore: options.wrapStore, storeWrites: options.storeWrites });
+      app = createApp({
+        config,
+        log,
+        outbox,
+        alerts: options.alerts,
+        runtime: options.runtime,
+        wrapStore: options.wrapStore,
+        storeWrites: options.storeWrites,
+      });
       await app.start();
     },
     async close() {

@@ -25,7 +25,15 @@ describe("contactsFromText", () => {
 
   it("refuses a line without a name, without a phone, with a wrong phone or with two phones, saying why", () => {
     const inputs = contactsFromText(
-      ["+7 977 620-07-77", "Иван позвонить завтра", "Иван 8 800 555-35-35", "Иван 89776200777, 89161234567", "Иван 89776200777 89161234567", "Ира 12345678", "🙂 89776200777"].join("\n"),
+      [
+        "+7 977 620-07-77",
+        "Иван позвонить завтра",
+        "Иван 8 800 555-35-35",
+        "Иван 89776200777, 89161234567",
+        "Иван 89776200777 89161234567",
+        "Ира 12345678",
+        "🙂 89776200777",
+      ].join("\n"),
       RU,
     );
     expect(inputs.map((i) => (i.ok ? i.contact : i.refusal))).toEqual([
@@ -84,7 +92,10 @@ describe("contactFromCard", () => {
       label: "Мария Сидорова +7 916 123-45-67",
     });
     const onlyFn = "BEGIN:VCARD\nFN:Пётр Иванович\nTEL:89776200777\nEND:VCARD";
-    expect(contactFromCard({ vcard: onlyFn }, RU)).toMatchObject({ ok: true, contact: { firstName: "Пётр Иванович", phone: "79776200777" } });
+    expect(contactFromCard({ vcard: onlyFn }, RU)).toMatchObject({
+      ok: true,
+      contact: { firstName: "Пётр Иванович", phone: "79776200777" },
+    });
   });
 
   it("falls back to the vCard's mobile when phone_number is a landline, and refuses with the card's own reason otherwise", () => {

@@ -55,7 +55,13 @@ describe("the lead cap", () => {
   it("turns a customer away at the limit within 24 hours; agents and admins never", async () => {
     let now = T0;
     let reachedCount = 0;
-    const cap = createLeadCap({ leads: store.leads, answers: store.conversations, perDay: 2, now: () => now, onReached: () => reachedCount++ });
+    const cap = createLeadCap({
+      leads: store.leads,
+      answers: store.conversations,
+      perDay: 2,
+      now: () => now,
+      onReached: () => reachedCount++,
+    });
     await insert(lead(1, "79776200011"), T0 - 23 * HOUR);
     expect(await cap.reached(1, "customer")).toBe(false);
     await insert(lead(1, "79776200012"), T0 - HOUR);
@@ -66,7 +72,10 @@ describe("the lead cap", () => {
     expect(await cap.reached(1, "customer")).toBe(false);
 
     // Staff trying the customer flow make customer leads, and are not limited.
-    for (const [staff, role] of [[8, "agent"], [9, "admin"]] as const) {
+    for (const [staff, role] of [
+      [8, "agent"],
+      [9, "admin"],
+    ] as const) {
       await insert(lead(staff, `7977620002${staff}`), now);
       await insert(lead(staff, `7977620003${staff}`), now);
       expect(await cap.reached(staff, "customer")).toBe(true);

@@ -48,8 +48,16 @@ function outbox(overrides: Partial<OutboxOptions> = {}) {
     gaveUp: (l, state) => void told.gaveUp.push([l.id, state]),
   };
   return createLeadOutbox({
-    store, client, log, listener, concurrency: 4, duplicateWindowMs: 60_000, maxAgeMs: 60_000,
-    baseDelayMs: 10, maxDelayMs: 20, ...overrides,
+    store,
+    client,
+    log,
+    listener,
+    concurrency: 4,
+    duplicateWindowMs: 60_000,
+    maxAgeMs: 60_000,
+    baseDelayMs: 10,
+    maxDelayMs: 20,
+    ...overrides,
   });
 }
 
@@ -77,7 +85,7 @@ describe("LeadOutbox", () => {
     await box.deliverDue();
     expect(crm.created).toHaveLength(1);
     expect(told.delivered).toEqual([[result.lead.id, crm.created[0]?.id]]);
-    expect((await store.leads.get(result.lead.id))).toMatchObject({ state: "delivered", notified: true });
+    expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered", notified: true });
   });
 
   it("answers queued when the first attempt is slow, and tells the result when it arrives", async () => {
@@ -125,7 +133,7 @@ describe("LeadOutbox", () => {
     const box = outbox();
     const first = await box.submit(lead("79776200777"));
     expect(first).toMatchObject({ kind: "field-error", field: "mobilePhone" });
-    expect((await store.leads.get(first.lead.id))).toMatchObject({ state: "rejected", lastError: "field-mobilePhone" });
+    expect(await store.leads.get(first.lead.id)).toMatchObject({ state: "rejected", lastError: "field-mobilePhone" });
     expect((await box.submit(lead("79776200777"))).kind).toBe("created");
   });
 
@@ -164,7 +172,13 @@ describe("LeadOutbox", () => {
   });
 
   it("delivers a lead once when an observer of the attempt throws", async () => {
-    const box = outbox({ listener: { attempted: () => { throw new Error("journal is down"); } } });
+    const box = outbox({
+      listener: {
+        attempted: () => {
+          throw new Error("journal is down");
+        },
+      },
+    });
     const result = await box.submit(lead("79776200777"));
     expect(result.kind).toBe("created");
     expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered", brainysoftId: crm.created[0]?.id });
@@ -220,7 +234,10 @@ describe("telling the outcome", () => {
     await expect.poll(() => told.delivered.length + told.gaveUp.length).toBe(3);
     await first.stop();
     expect(told.delivered).toEqual([[delivered, 5001]]);
-    expect(told.gaveUp).toEqual([[failed, "failed"], [rejected, "rejected"]]);
+    expect(told.gaveUp).toEqual([
+      [failed, "failed"],
+      [rejected, "rejected"],
+    ]);
     for (const id of [delivered, failed, rejected, toldAlready]) expect((await store.leads.get(id))?.notified).toBe(true);
     expect((await store.leads.get(pending))?.state).toBe("pending");
     expect((await store.leads.get(tooOld))?.notified).toBe(false);
@@ -229,7 +246,12 @@ describe("telling the outcome", () => {
     clock += 1_000;
     const second = outbox({ now: () => clock });
     second.start();
-    await expect.poll(() => told.delivered).toEqual([[delivered, 5001], [marker, 5007]]);
+    await expect
+      .poll(() => told.delivered)
+      .toEqual([
+        [delivered, 5001],
+        [marker, 5007],
+      ]);
     await second.stop();
     expect(told.gaveUp).toHaveLength(2);
   });
@@ -328,7 +350,14 @@ describe("issue 12.13: waits on the monotonic clock", () => {
     let wall = 1_000_000_000;
     let monotonic = 0;
     const crmAnswer = scripted(unavailable);
-    const box = outbox({ client: crmAnswer, now: () => wall, clock: () => monotonic, baseDelayMs: 10_000, maxDelayMs: 60_000, random: () => 1 });
+    const box = outbox({
+      client: crmAnswer,
+      now: () => wall,
+      clock: () => monotonic,
+      baseDelayMs: 10_000,
+      maxDelayMs: 60_000,
+      random: () => 1,
+    });
     await box.submit(lead("79776200777"));
     expect(crmAnswer.calls).toBe(1);
 

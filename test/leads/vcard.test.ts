@@ -3,9 +3,7 @@ import { decodeQuotedPrintable, leadPhones, MAX_VCARD_BYTES, parseVCard, vcardTo
 
 describe("parseVCard", () => {
   it("reads the card Telegram attaches to a shared contact (3.0)", () => {
-    const card = parseVCard(
-      "BEGIN:VCARD\nVERSION:3.0\nN:Петров;Иван;;;\nFN:Иван Петров\nTEL;TYPE=CELL:+7 977 620-07-77\nEND:VCARD",
-    );
+    const card = parseVCard("BEGIN:VCARD\nVERSION:3.0\nN:Петров;Иван;;;\nFN:Иван Петров\nTEL;TYPE=CELL:+7 977 620-07-77\nEND:VCARD");
     expect(card).toEqual({
       familyName: "Петров",
       givenName: "Иван",
@@ -75,8 +73,8 @@ describe("parseVCard", () => {
 
 describe("quoted-printable and the size of a card", () => {
   it("decodes a 1 MB quoted-printable line in one pass, keeping what is not an escape as it is", () => {
-    const escaped = "=D0=98=d0=b2".repeat(1024 * 1024 / 12);
-    expect(decodeQuotedPrintable(escaped)).toBe("Ив".repeat(1024 * 1024 / 12));
+    const escaped = "=D0=98=d0=b2".repeat((1024 * 1024) / 12);
+    expect(decodeQuotedPrintable(escaped)).toBe("Ив".repeat((1024 * 1024) / 12));
     // A lone "=", a non-hex escape and raw non-ASCII text pass through; an escape at the very end decodes.
     const mixed = `${"a=ZZ Ё=\u{1F600}=".repeat(100_000)}=41`;
     expect(decodeQuotedPrintable(mixed)).toBe(`${"a=ZZ Ё=\u{1F600}=".repeat(100_000)}A`);
@@ -85,7 +83,14 @@ describe("quoted-printable and the size of a card", () => {
   it("joins many soft line breaks of a card just under the cap", () => {
     // 73 bytes a line (12 escaped letters and the soft break), as long as fits under the cap.
     const lines = Array.from({ length: Math.floor((MAX_VCARD_BYTES - 200) / 74) }, () => `${"=D0=98".repeat(12)}=`);
-    const text = ["BEGIN:VCARD", "VERSION:2.1", `FN;ENCODING=QUOTED-PRINTABLE:${lines.join("\n")}`, "", "TEL;CELL:+79776200777", "END:VCARD"].join("\n");
+    const text = [
+      "BEGIN:VCARD",
+      "VERSION:2.1",
+      `FN;ENCODING=QUOTED-PRINTABLE:${lines.join("\n")}`,
+      "",
+      "TEL;CELL:+79776200777",
+      "END:VCARD",
+    ].join("\n");
     expect(vcardTooLarge(text)).toBe(false);
     const card = parseVCard(text);
     expect(card.fullName).toBe("И".repeat(12 * lines.length));
@@ -95,7 +100,7 @@ describe("quoted-printable and the size of a card", () => {
   it("does not read a card over 64 KB, counted in UTF-8 bytes", () => {
     const card = (fill: string) => `BEGIN:VCARD\nFN:${fill}\nTEL;CELL:+79776200777\nEND:VCARD`;
     expect(MAX_VCARD_BYTES).toBe(64 * 1024);
-    const oneMegabyteLine = card("=D0=98".repeat(1024 * 1024 / 6));
+    const oneMegabyteLine = card("=D0=98".repeat((1024 * 1024) / 6));
     expect(vcardTooLarge(oneMegabyteLine)).toBe(true);
     expect(parseVCard(oneMegabyteLine)).toEqual({ phones: [] });
     // 40 000 Cyrillic letters are 80 000 bytes, though only 40 000 characters.

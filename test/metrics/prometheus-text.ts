@@ -9,7 +9,9 @@ export function sample(text: string, name: string, labels: Record<string, string
   for (const line of text.split("\n")) {
     const match = SAMPLE_LINE.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = [...(match[2] ?? "").matchAll(LABEL)].map(([, key, value]) => [key, value]).sort(([a = ""], [b = ""]) => a.localeCompare(b));
+    const found = [...(match[2] ?? "").matchAll(LABEL)]
+      .map(([, key, value]) => [key, value])
+      .sort(([a = ""], [b = ""]) => a.localeCompare(b));
     if (JSON.stringify(found) === JSON.stringify(wanted)) return Number(match[3]);
   }
   return undefined;

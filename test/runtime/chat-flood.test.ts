@@ -26,7 +26,8 @@ function card(index: number) {
 
 const noticesTo = (chatId: number) => t.telegram.sent(chatId).filter((m) => m.plainText === NOTICE).length;
 const floodEpisodes = () => logLines().filter((line) => line.msg === "chat flood: dropping its updates beyond the limit").length;
-const agentLeads = async () => (await t.app.store.leads.listCreatedBetween(0, Date.now() + 60_000)).filter((l) => l.actor === "agent").length;
+const agentLeads = async () =>
+  (await t.app.store.leads.listCreatedBetween(0, Date.now() + 60_000)).filter((l) => l.actor === "agent").length;
 
 function logLines(): Record<string, unknown>[] {
   return t
@@ -148,6 +149,12 @@ function textUpdate(user: FakeUser, text: string): Record<string, unknown> {
 }
 
 function cardUpdate(index: number): Record<string, unknown> {
-  const forwarded = { forward_origin: { type: "user", date: Math.floor(Date.now() / 1000) - 60, sender_user: { id: someone.id, is_bot: false, first_name: someone.first_name } } };
+  const forwarded = {
+    forward_origin: {
+      type: "user",
+      date: Math.floor(Date.now() / 1000) - 60,
+      sender_user: { id: someone.id, is_bot: false, first_name: someone.first_name },
+    },
+  };
   return { update_id: nextUpdateId++, message: message(agent, { ...forwarded, contact: card(index) }) };
 }

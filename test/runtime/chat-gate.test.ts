@@ -9,10 +9,19 @@ import { textOf } from "../harness/locale.js";
 
 let nextId = 1;
 function update(chatId: number, options: { type?: "private" | "supergroup"; language?: string } = {}): Update {
-  const chat = options.type === "supergroup" ? { id: chatId, type: "supergroup" as const, title: "group" } : { id: chatId, type: "private" as const, first_name: "A" };
+  const chat =
+    options.type === "supergroup"
+      ? { id: chatId, type: "supergroup" as const, title: "group" }
+      : { id: chatId, type: "private" as const, first_name: "A" };
   return {
     update_id: nextId++,
-    message: { message_id: nextId, date: 0, chat, from: { id: Math.abs(chatId), is_bot: false, first_name: "A", language_code: options.language ?? "ru" }, text: "x" },
+    message: {
+      message_id: nextId,
+      date: 0,
+      chat,
+      from: { id: Math.abs(chatId), is_bot: false, first_name: "A", language_code: options.language ?? "ru" },
+      text: "x",
+    },
   };
 }
 
@@ -75,7 +84,10 @@ describe("the chat gate", () => {
 
   it("admits updates without a chat", () => {
     const { chatGate } = gate(1);
-    const inline: Update = { update_id: 99, inline_query: { id: "1", from: { id: 1, is_bot: false, first_name: "A" }, query: "", offset: "" } };
+    const inline: Update = {
+      update_id: 99,
+      inline_query: { id: "1", from: { id: 1, is_bot: false, first_name: "A" }, query: "", offset: "" },
+    };
     expect([chatGate.admit(inline), chatGate.admit(inline)]).toEqual([true, true]);
   });
 });

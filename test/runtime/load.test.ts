@@ -38,7 +38,10 @@ describe("100 customers at once, with Telegram's flood control", () => {
     expect(throttled.length).toBeGreaterThanOrEqual(CUSTOMERS);
 
     for (const [i, user] of users.entries()) {
-      const texts = t.telegram.sent(user.id).filter((m) => m.method === "sendMessage").map((m) => m.plainText ?? "");
+      const texts = t.telegram
+        .sent(user.id)
+        .filter((m) => m.method === "sendMessage")
+        .map((m) => m.plainText ?? "");
       // Exactly the four messages, in the dialogue's order: a 429 delays a message, it never reorders or repeats one.
       expect(texts).toHaveLength(4);
       expect(texts[0]).toMatch(SEES.greeting);

@@ -43,37 +43,45 @@ async function startBot(): Promise<MainProcess> {
   return bot;
 }
 
-const handledUpdates = (bot: MainProcess) => bot.logs().filter((l) => l.msg === "update").map((l) => l.update);
+const handledUpdates = (bot: MainProcess) =>
+  bot
+    .logs()
+    .filter((l) => l.msg === "update")
+    .map((l) => l.update);
 
 describe("graceful shutdown of the bot process", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("%s mid-lead: the lead is finished and answered, exit 0, nothing handled twice", async (signal) => {
-    let bot = await startBot();
-    await upToPhone(telegram, anna);
-    // Brainysoft takes 1.5 s: the signal arrives while the lead is at the CRM.
-    crm.setFault("slow", { slowMs: 1_500, times: 1 });
-    const phoneUpdate = telegram.sendText(anna, phoneOf(41));
-    await expect.poll(() => crm.received.length, { timeout: WAIT }).toBe(1);
-    expect(telegram.sent(anna.id).some((m) => SEES.created.test(m.plainText ?? ""))).toBe(false);
-    bot.kill(signal);
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "%s mid-lead: the lead is finished and answered, exit 0, nothing handled twice",
+    async (signal) => {
+      let bot = await startBot();
+      await upToPhone(telegram, anna);
+      // Brainysoft takes 1.5 s: the signal arrives while the lead is at the CRM.
+      crm.setFault("slow", { slowMs: 1_500, times: 1 });
+      const phoneUpdate = telegram.sendText(anna, phoneOf(41));
+      await expect.poll(() => crm.received.length, { timeout: WAIT }).toBe(1);
+      expect(telegram.sent(anna.id).some((m) => SEES.created.test(m.plainText ?? ""))).toBe(false);
+      bot.kill(signal);
 
-    expect(await bot.exited).toEqual({ code: 0, signal: null });
-    // The answer went out before the process ended.
-    const done = telegram.sent(anna.id).at(-1);
-    expect(done?.plainText).toMatch(SEES.created);
-    expect(done?.plainText).toContain(`№ ${crm.created[0]?.id}`);
-    expect(handledUpdates(bot)).toContain(phoneUpdate);
-    // Telegram knows every update was handled: nothing waits for the next process.
-    expect(telegram.pendingUpdates()).toBe(0);
+      expect(await bot.exited).toEqual({ code: 0, signal: null });
+      // The answer went out before the process ended.
+      const done = telegram.sent(anna.id).at(-1);
+      expect(done?.plainText).toMatch(SEES.created);
+      expect(done?.plainText).toContain(`№ ${crm.created[0]?.id}`);
+      expect(handledUpdates(bot)).toContain(phoneUpdate);
+      // Telegram knows every update was handled: nothing waits for the next process.
+      expect(telegram.pendingUpdates()).toBe(0);
 
-    bot = await startBot();
-    const help = telegram.sendText(anna, "/help");
-    await telegram.waitForMessage(anna.id, (m) => SEES.help.test(m.plainText ?? ""), WAIT);
-    await expect.poll(() => handledUpdates(bot), { timeout: WAIT }).toEqual([help]);
-    expect(bot.logs().filter((l) => l.msg === "repeated update ignored")).toEqual([]);
-    expect(crm.received).toHaveLength(1);
-    bot.kill("SIGTERM");
-    expect(await bot.exited).toEqual({ code: 0, signal: null });
-  }, 90_000);
+      bot = await startBot();
+      const help = telegram.sendText(anna, "/help");
+      await telegram.waitForMessage(anna.id, (m) => SEES.help.test(m.plainText ?? ""), WAIT);
+      await expect.poll(() => handledUpdates(bot), { timeout: WAIT }).toEqual([help]);
+      expect(bot.logs().filter((l) => l.msg === "repeated update ignored")).toEqual([]);
+      expect(crm.received).toHaveLength(1);
+      bot.kill("SIGTERM");
+      expect(await bot.exited).toEqual({ code: 0, signal: null });
+    },
+    90_000,
+  );
 
   it("a second signal exits at once; the lead is delivered by the next process", async () => {
     let bot = await startBot();

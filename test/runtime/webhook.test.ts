@@ -16,7 +16,10 @@ const boris = customer(6102, "Борис");
 let t: TestApp;
 afterEach(async () => t?.close());
 
-async function startWebhookApp(telegram?: FakeTelegramOptions, more: Omit<TestAppOptions, "env" | "telegram"> = {}): Promise<{ url: string }> {
+async function startWebhookApp(
+  telegram?: FakeTelegramOptions,
+  more: Omit<TestAppOptions, "env" | "telegram"> = {},
+): Promise<{ url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/telegram/hook`;
   t = await startTestApp({
@@ -114,7 +117,10 @@ describe("webhook mode", () => {
     await t.telegram.waitForMessage(boris.id, (m) => patternOf("error-generic").test(m.plainText ?? ""), WAIT);
     expect(t.crm.received).toEqual([]);
     expect(t.telegram.deliveries.find((d) => d.update_id === updateId)?.status).toBe(200);
-    const logged = (msg: string) => logLines(t).filter((l) => l.msg === msg).map((l) => l.update);
+    const logged = (msg: string) =>
+      logLines(t)
+        .filter((l) => l.msg === msg)
+        .map((l) => l.update);
     expect(logged("webhook answered before the update was handled")).toContain(updateId);
     expect(logged("update handling failed")).toEqual([updateId]);
 
@@ -136,7 +142,11 @@ describe("webhook mode", () => {
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(attempts[0]?.error).toBe("Read timeout expired");
     await expect.poll(() => t.telegram.deliveries.filter((d) => d.update_id === updateId).at(-1)?.status, { timeout: WAIT }).toBe(200);
-    expect(logLines(t).filter((l) => l.msg === "repeated update ignored").map((l) => l.update)).toContain(updateId);
+    expect(
+      logLines(t)
+        .filter((l) => l.msg === "repeated update ignored")
+        .map((l) => l.update),
+    ).toContain(updateId);
     expect(t.crm.received).toHaveLength(1);
     expect(t.telegram.sent(anna.id).filter((m) => SEES.created.test(m.plainText ?? ""))).toHaveLength(1);
   });

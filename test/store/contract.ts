@@ -68,7 +68,14 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
   describe("leads", () => {
     it("inserts a pending lead with every field", async () => {
       const store = await openStore();
-      const full = lead("79001234567", { lastName: "Petrov", agentId: 42, actor: "agent", source: "agent:42", consentAt: T0 - 5, locale: "en" });
+      const full = lead("79001234567", {
+        lastName: "Petrov",
+        agentId: 42,
+        actor: "agent",
+        source: "agent:42",
+        consentAt: T0 - 5,
+        locale: "en",
+      });
       const { lead: inserted, duplicate } = await store.leads.insertUnlessDuplicate(full, HOUR, T0);
       expect(duplicate).toBe(false);
       expect(inserted).toEqual({
@@ -162,7 +169,10 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       );
       for (const phone of phones) {
         const mine = results.filter((r) => r.lead.phone === phone);
-        expect(mine.filter((r) => !r.duplicate), phone).toHaveLength(1);
+        expect(
+          mine.filter((r) => !r.duplicate),
+          phone,
+        ).toHaveLength(1);
         expect(new Set(mine.map((r) => r.lead.id)).size, phone).toBe(1);
       }
       expect((await b.leads.countByState()).pending).toBe(phones.length);
@@ -187,7 +197,13 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       const id = (await store.leads.insertUnlessDuplicate(lead(), HOUR, T0)).lead.id;
 
       await store.leads.markRetry(id, "transient", T0 + 60_000, T0 + 1);
-      expect(await store.leads.get(id)).toMatchObject({ state: "pending", attempts: 1, lastError: "transient", nextAttemptAt: T0 + 60_000, updatedAt: T0 + 1 });
+      expect(await store.leads.get(id)).toMatchObject({
+        state: "pending",
+        attempts: 1,
+        lastError: "transient",
+        nextAttemptAt: T0 + 60_000,
+        updatedAt: T0 + 1,
+      });
 
       await store.leads.markFinal(id, "failed", "auth", T0 + 2);
       expect(await store.leads.get(id)).toMatchObject({ state: "failed", attempts: 2, lastError: "auth", updatedAt: T0 + 2 });
@@ -201,11 +217,25 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect((await store.leads.get(id))?.notified).toBe(true);
 
       expect(await store.leads.requeue(id, T0 + 4)).toBe(true);
-      expect(await store.leads.get(id)).toMatchObject({ state: "pending", attempts: 2, nextAttemptAt: T0 + 4, requeuedAt: T0 + 4, updatedAt: T0 + 4, notified: false });
+      expect(await store.leads.get(id)).toMatchObject({
+        state: "pending",
+        attempts: 2,
+        nextAttemptAt: T0 + 4,
+        requeuedAt: T0 + 4,
+        updatedAt: T0 + 4,
+        notified: false,
+      });
       expect(await store.leads.requeue(id, T0 + 5)).toBe(false); // pending cannot be requeued
 
       await store.leads.markDelivered(id, 777, T0 + 6);
-      expect(await store.leads.get(id)).toMatchObject({ state: "delivered", brainysoftId: 777, attempts: 3, lastError: undefined, requeuedAt: T0 + 4, updatedAt: T0 + 6 });
+      expect(await store.leads.get(id)).toMatchObject({
+        state: "delivered",
+        brainysoftId: 777,
+        attempts: 3,
+        lastError: undefined,
+        requeuedAt: T0 + 4,
+        updatedAt: T0 + 6,
+      });
       expect(await store.leads.requeue(id, T0 + 7)).toBe(false); // delivered cannot be requeued
 
       const rejected = (await store.leads.insertUnlessDuplicate(lead("79000000001"), HOUR, T0)).lead.id;
@@ -424,14 +454,26 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
         store = await openStore();
         // Before, inside and after the period [T0, T0 + 100).
         const events: Array<[number, string]> = [
-          [T0 - 1, "duplicate"], [T0, "duplicate"], [T0 + 10, "crm-ok"], [T0 + 20, "crm-error"], [T0 + 20, "duplicate"],
-          [T0 + 30, "crm-ok"], [T0 + 40, "received"], [T0 + 99, "crm-ok"], [T0 + 100, "crm-ok"], [T0 + 100, "duplicate"],
+          [T0 - 1, "duplicate"],
+          [T0, "duplicate"],
+          [T0 + 10, "crm-ok"],
+          [T0 + 20, "crm-error"],
+          [T0 + 20, "duplicate"],
+          [T0 + 30, "crm-ok"],
+          [T0 + 40, "received"],
+          [T0 + 99, "crm-ok"],
+          [T0 + 100, "crm-ok"],
+          [T0 + 100, "duplicate"],
         ];
         for (const [at, kind] of events) await store.events.record({ at, kind, actor: "system", detail: `${kind}@${at - T0}` });
       });
 
       it("counts the events of some kinds in [from, to), by kind", async () => {
-        expect(await store.events.countByKind(["duplicate", "crm-ok", "crm-error"], T0, T0 + 100)).toEqual({ duplicate: 2, "crm-ok": 3, "crm-error": 1 });
+        expect(await store.events.countByKind(["duplicate", "crm-ok", "crm-error"], T0, T0 + 100)).toEqual({
+          duplicate: 2,
+          "crm-ok": 3,
+          "crm-error": 1,
+        });
         expect(await store.events.countByKind(["duplicate"], T0 + 21, T0 + 100)).toEqual({});
         expect(await store.events.countByKind([], T0 - 10, T0 + 200)).toEqual({});
       });
@@ -613,7 +655,15 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       await store.updates.markHandled(2, Date.now());
 
       const ids: Record<string, number> = {};
-      for (const [name, phone] of [["delivered", "1"], ["failed", "2"], ["rejected", "3"], ["pending", "4"], ["retried", "5"], ["touched", "6"], ["fresh", "7"]] as const) {
+      for (const [name, phone] of [
+        ["delivered", "1"],
+        ["failed", "2"],
+        ["rejected", "3"],
+        ["pending", "4"],
+        ["retried", "5"],
+        ["touched", "6"],
+        ["fresh", "7"],
+      ] as const) {
         ids[name] = (await store.leads.insertUnlessDuplicate(lead(`7900000000${phone}`), HOUR, name === "fresh" ? recent : old)).lead.id;
       }
       await store.leads.markDelivered(ids.delivered!, 1, old + 1);

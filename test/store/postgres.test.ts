@@ -16,7 +16,10 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 async function openError(store: Store): Promise<StoreOpenError> {
-  const error: unknown = await store.ready().then(() => undefined, (e: unknown) => e);
+  const error: unknown = await store.ready().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(StoreOpenError);
   // Checked just above.
   const message = (error as StoreOpenError).message;

@@ -231,7 +231,10 @@ describe("several processes on one file", () => {
       for (const child of children) child.process.stdin.write(`${phone}\n`);
       const answers = await Promise.all(children.map((child) => child.nextLine()));
       const ids = answers.map((answer) => answer.split(" ")[1]);
-      expect(answers.filter((answer) => answer.startsWith("new ")), `phone ${phone}: ${answers.join(", ")}`).toHaveLength(1);
+      expect(
+        answers.filter((answer) => answer.startsWith("new ")),
+        `phone ${phone}: ${answers.join(", ")}`,
+      ).toHaveLength(1);
       expect(ids[0]).toBe(ids[1]);
     }
     const exits = await Promise.all(children.map((child) => child.exited));

@@ -194,7 +194,13 @@ function nameAnswer(conversation: LeadConversation, ctx: InsideContext, key: Nam
   });
 }
 
-function phoneAnswer(conversation: LeadConversation, ctx: InsideContext, firstName: string, key: PhoneQuestion, rules: PhoneRules): Promise<string> {
+function phoneAnswer(
+  conversation: LeadConversation,
+  ctx: InsideContext,
+  firstName: string,
+  key: PhoneQuestion,
+  rules: PhoneRules,
+): Promise<string> {
   const reply_markup = new Keyboard().requestContact(ctx.t("phone-button")).resized().oneTime();
   const text = ctx.t(key, { name: escapeHtml(firstName) });
   return askUntil(conversation, ctx, { text, reply_markup }, (answer) => {

@@ -17,7 +17,16 @@ import { isAdmin } from "./admin-guard.js";
 const DEFAULT_DAYS = 7;
 
 const EXPORT_COLUMNS = [
-  "lead", "brainysoft_number", "created_at", "state", "source", "agent_id", "first_name", "phone", "attempts", "last_error",
+  "lead",
+  "brainysoft_number",
+  "created_at",
+  "state",
+  "source",
+  "agent_id",
+  "first_name",
+  "phone",
+  "attempts",
+  "last_error",
 ] as const;
 
 /**
@@ -72,7 +81,12 @@ function leadRow(l: LeadRecord, full: boolean): string {
  * The leads created in [from, to), oldest first, a page at a time. A store that ignores the page
  * (returns the whole period) still gives each lead once: only those after the last one seen are taken.
  */
-async function* leadsCreatedBetween(store: AdminExportDeps["store"], from: number, to: number, pageSize: number): AsyncGenerator<LeadRecord> {
+async function* leadsCreatedBetween(
+  store: AdminExportDeps["store"],
+  from: number,
+  to: number,
+  pageSize: number,
+): AsyncGenerator<LeadRecord> {
   let after: { createdAt: number; id: number } | undefined;
   for (;;) {
     const page = await store.leads.listCreatedBetween(from, to, { after, limit: pageSize });
@@ -92,12 +106,7 @@ interface WrittenExport {
 }
 
 /** Writes the CSV to `path` as the rows are read, up to the limits. */
-async function writeExport(
-  path: string,
-  leads: AsyncIterable<LeadRecord>,
-  full: boolean,
-  limits: ExportLimits,
-): Promise<WrittenExport> {
+async function writeExport(path: string, leads: AsyncIterable<LeadRecord>, full: boolean, limits: ExportLimits): Promise<WrittenExport> {
   const file = createWriteStream(path, { mode: 0o600 });
   const write = async (chunk: string) => {
     if (!file.write(chunk)) await once(file, "drain");

@@ -44,7 +44,11 @@ function formatLead(lead: LeadRecord, at: number, t: Tr): string {
 
 /** "/retry 15", "/retry #15 16", "/retry all". */
 export function parseRetryArgs(text: string): number[] | "all" | undefined {
-  const words = text.trim().toLowerCase().split(/[\s,]+/).filter(Boolean);
+  const words = text
+    .trim()
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   if (words.length === 1 && words[0] === "all") return "all";
   if (words.length === 0 || words.length > 50 || !words.every((w) => /^#?\d{1,12}$/.test(w))) return undefined;
   return [...new Set(words.map((w) => Number(w.replace("#", ""))))];
@@ -131,7 +135,14 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     const actor = `admin:${ctx.from.id}`;
     const at = now();
     for (const { lead } of started) {
-      await deps.store.events.record({ at, kind: "retried", actor, leadId: lead.id, source: lead.source, maskedPhone: maskPhone(lead.phone) });
+      await deps.store.events.record({
+        at,
+        kind: "retried",
+        actor,
+        leadId: lead.id,
+        source: lead.source,
+        maskedPhone: maskPhone(lead.phone),
+      });
     }
     await ctx.reply(t("retry-started", { count: started.length }));
     // A slow or silent Brainysoft must not hold this chat (nor a shutdown) for every lead's attempt.
@@ -145,13 +156,23 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     if (first && started.length === 1) {
       await ctx.reply(
         one
-          ? t("retry-one-done", { id: String(one.id), state: one.state, number: String(one.brainysoftId ?? ""), error: one.lastError ?? "—" })
+          ? t("retry-one-done", {
+              id: String(one.id),
+              state: one.state,
+              number: String(one.brainysoftId ?? ""),
+              error: one.lastError ?? "—",
+            })
           : t("retry-one-sending", { id: String(first.lead.id) }),
       );
       return;
     }
     const tally = (states: string[]) => after.filter((l) => states.includes(l.state)).length;
-    const counts = { count: started.length, delivered: tally(["delivered"]), waiting: tally(["pending"]), failed: tally(["failed", "rejected"]) };
+    const counts = {
+      count: started.length,
+      delivered: tally(["delivered"]),
+      waiting: tally(["pending"]),
+      failed: tally(["failed", "rejected"]),
+    };
     await ctx.reply(sending === 0 ? t("retry-done", counts) : t("retry-so-far", { ...counts, sending }));
   }
 

@@ -25,7 +25,8 @@ function sourcesPage(
   if (sources.length === 0) return { text: t("sources-empty"), keyboard: undefined };
   const leads = sources.reduce((sum, s) => sum + s.count, 0);
   const header = t("sources-header", { sources: sources.length, leads });
-  const line = (s: { source: SourceOf; count: number }) => t("stats-source-item", { source: escapeHtml(sourceLabel(s.source, t)), count: s.count });
+  const line = (s: { source: SourceOf; count: number }) =>
+    t("stats-source-item", { source: escapeHtml(sourceLabel(s.source, t)), count: s.count });
   const page = pageOf(sources, index, { perPage: SOURCES_PER_PAGE, frame: visibleLength(header) + 40, separator: "\n", render: line });
   const position = page.pages > 1 ? [t("paging-position", { page: page.index + 1, pages: page.pages })] : [];
   const keyboard = new InlineKeyboard();
@@ -69,25 +70,24 @@ export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">
   const now = deps.now ?? Date.now;
   const feature = new Composer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
-  admins
-    .command("stats", async (ctx) => {
-      noteUpdate(ctx, "stats");
-      const t = trOf(ctx);
-      const at = now();
-      const stats = await collectStats(deps.store, at);
-      const { pending, failed, oldestPendingAt } = stats.queue;
-      const queue =
-        oldestPendingAt === undefined
-          ? t("stats-queue", { pending, failed })
-          : t("stats-queue-oldest", { pending, failed, oldest: formatDuration(at - oldestPendingAt, t) });
-      const text = [formatPeriod(t("stats-today"), stats.today, t), formatPeriod(t("stats-week"), stats.week, t), queue].join("\n\n");
-      // The full list is worth a button when /stats left a source out or cut its name short.
-      const week = stats.week.bySource;
-      const more = week.length > SOURCES_SHOWN || week.some(({ source }) => sourceLabel(source, t).length > LABEL_LENGTH);
-      await ctx.reply(text, more ? { reply_markup: new InlineKeyboard().text(t("stats-all-sources"), "sources") } : {});
-      const chart = renderLeadsChart(stats.perDay);
-      await ctx.replyWithPhoto(new InputFile(chart, "leads-per-day.png"), { caption: t("stats-chart-caption") });
-    });
+  admins.command("stats", async (ctx) => {
+    noteUpdate(ctx, "stats");
+    const t = trOf(ctx);
+    const at = now();
+    const stats = await collectStats(deps.store, at);
+    const { pending, failed, oldestPendingAt } = stats.queue;
+    const queue =
+      oldestPendingAt === undefined
+        ? t("stats-queue", { pending, failed })
+        : t("stats-queue-oldest", { pending, failed, oldest: formatDuration(at - oldestPendingAt, t) });
+    const text = [formatPeriod(t("stats-today"), stats.today, t), formatPeriod(t("stats-week"), stats.week, t), queue].join("\n\n");
+    // The full list is worth a button when /stats left a source out or cut its name short.
+    const week = stats.week.bySource;
+    const more = week.length > SOURCES_SHOWN || week.some(({ source }) => sourceLabel(source, t).length > LABEL_LENGTH);
+    await ctx.reply(text, more ? { reply_markup: new InlineKeyboard().text(t("stats-all-sources"), "sources") } : {});
+    const chart = renderLeadsChart(stats.perDay);
+    await ctx.replyWithPhoto(new InputFile(chart, "leads-per-day.png"), { caption: t("stats-chart-caption") });
+  });
 
   admins.callbackQuery(SOURCES, async (ctx) => {
     const index = ctx.match[1];

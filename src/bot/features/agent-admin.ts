@@ -35,7 +35,10 @@ export function agentAdminFeature(deps: AgentAdminDeps): Composer<BotContext> {
     const list = (ids: number[]) =>
       ids.length === 0
         ? ctx.t("agents-none")
-        : [...ids.slice(0, AGENTS_SHOWN), ...(ids.length > AGENTS_SHOWN ? [ctx.t("list-more", { count: ids.length - AGENTS_SHOWN })] : [])].join(", ");
+        : [
+            ...ids.slice(0, AGENTS_SHOWN),
+            ...(ids.length > AGENTS_SHOWN ? [ctx.t("list-more", { count: ids.length - AGENTS_SHOWN })] : []),
+          ].join(", ");
     await ctx.reply(ctx.t("agents-list", { configured: list(configured), added: list(added) }));
   });
 

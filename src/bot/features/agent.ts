@@ -2,7 +2,14 @@ import { Composer, type Filter } from "grammy";
 import type { Config } from "../../config.js";
 import { escapeHtml } from "../../html.js";
 import { pickLocale } from "../../i18n.js";
-import { contactFromCard, contactsFromText, textHasPhone, type AgentInput, type AgentRefusal, type ContactCard } from "../../leads/agent-input.js";
+import {
+  contactFromCard,
+  contactsFromText,
+  textHasPhone,
+  type AgentInput,
+  type AgentRefusal,
+  type ContactCard,
+} from "../../leads/agent-input.js";
 import type { LeadOutbox } from "../../leads/outbox.js";
 import { MAX_VCARD_BYTES, vcardTooLarge } from "../../leads/vcard.js";
 import type { Logger } from "../../logger.js";
@@ -47,29 +54,39 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
   const batches = createContactBatches(deps.summaryDelayMs ?? 1_500, deps.log);
   const agents = feature.chatType("private").filter((ctx) => ctx.role === "agent" || ctx.role === "admin");
 
-  async function handIn(ctx: PrivateMessage, input: AgentInput, answerWithinMs = AGENT_ANSWER_WITHIN_MS): Promise<{ line: string; tally: Tally }> {
+  async function handIn(
+    ctx: PrivateMessage,
+    input: AgentInput,
+    answerWithinMs = AGENT_ANSWER_WITHIN_MS,
+  ): Promise<{ line: string; tally: Tally }> {
     if (!input.ok) {
       deps.log.info({ agent: ctx.from.id, refusal: input.refusal.kind }, "agent contact refused");
       return { tally: "refused", line: ctx.t("agent-refused", { label: escapeHtml(input.label), why: refusalText(ctx, input.refusal) }) };
     }
     const { contact } = input;
-    const outcome = await deps.leads.submit({
-      chatId: ctx.chat.id,
-      userId: ctx.from.id,
-      firstName: contact.firstName,
-      lastName: contact.lastName,
-      phone: contact.phone,
-      source: `agent:${ctx.from.id}`,
-      actor: "agent",
-      agentId: ctx.from.id,
-      locale: pickLocale(ctx.from.language_code, deps.config.defaultLocale),
-    }, { answerWithinMs });
+    const outcome = await deps.leads.submit(
+      {
+        chatId: ctx.chat.id,
+        userId: ctx.from.id,
+        firstName: contact.firstName,
+        lastName: contact.lastName,
+        phone: contact.phone,
+        source: `agent:${ctx.from.id}`,
+        actor: "agent",
+        agentId: ctx.from.id,
+        locale: pickLocale(ctx.from.language_code, deps.config.defaultLocale),
+      },
+      { answerWithinMs },
+    );
     const vars = { ...leadVars(outcome.lead), name: escapeHtml([contact.firstName, contact.lastName].filter(Boolean).join(" ")) };
     switch (outcome.kind) {
       case "created":
         return { tally: "created", line: ctx.t("agent-created", vars) };
       case "duplicate":
-        return { tally: "duplicates", line: ctx.t(outcome.lead.brainysoftId === undefined ? "agent-duplicate-pending" : "agent-duplicate", vars) };
+        return {
+          tally: "duplicates",
+          line: ctx.t(outcome.lead.brainysoftId === undefined ? "agent-duplicate-pending" : "agent-duplicate", vars),
+        };
       case "queued":
         return { tally: "queued", line: ctx.t("agent-queued", vars) };
       case "field-error":
@@ -89,7 +106,9 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     let tally: Tally | undefined;
     try {
       const wait = batches.queued(ctx.chat.id) ? 0 : AGENT_ANSWER_WITHIN_MS;
-      const answer = vcardTooLarge(card.vcard) ? refuseLargeCard(ctx, card) : await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
+      const answer = vcardTooLarge(card.vcard)
+        ? refuseLargeCard(ctx, card)
+        : await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
       tally = answer.tally;
       await ctx.reply(answer.line, { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } });
     } finally {

@@ -60,7 +60,10 @@ function content(record: MessageRecord): DocumentFragment {
   if (record.document) {
     const file = el("div", "file");
     const name = record.document.filename || record.document.file_id || "file";
-    file.append(el("span", "icon", record.method === "sendPhoto" ? "🖼" : "📄"), el("span", "", `${name} · ${formatSize(record.document.size)}`));
+    file.append(
+      el("span", "icon", record.method === "sendPhoto" ? "🖼" : "📄"),
+      el("span", "", `${name} · ${formatSize(record.document.size)}`),
+    );
     out.append(file);
   }
   const text = record.text ?? record.caption;

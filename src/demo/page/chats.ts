@@ -48,7 +48,19 @@ export function createChat(persona: Persona, messages: HTMLElement, personas: HT
   item.append(button);
   personas.append(item);
 
-  return { persona, list, button, badge, seq: 0, rows: new Map(), keyboard: undefined, keyboardHidden: false, unread: 0, sentAnything: false, nextCard: 0 };
+  return {
+    persona,
+    list,
+    button,
+    badge,
+    seq: 0,
+    rows: new Map(),
+    keyboard: undefined,
+    keyboardHidden: false,
+    unread: 0,
+    sentAnything: false,
+    nextCard: 0,
+  };
 }
 
 export function showBadge(chat: Chat): void {

@@ -53,7 +53,11 @@ export function createCrmPanel(ui: Ui, faults: readonly DemoFault[], toast: (tex
     const q = data.queue;
     ui.queue.replaceChildren("The bot's database: ");
     const parts: [string, number | undefined][] = [
-      ["waiting to be sent", q.pending], ["delivered", q.delivered], ["duplicates", q.duplicate], ["rejected", q.rejected], ["failed", q.failed],
+      ["waiting to be sent", q.pending],
+      ["delivered", q.delivered],
+      ["duplicates", q.duplicate],
+      ["rejected", q.rejected],
+      ["failed", q.failed],
     ];
     parts.forEach(([label, count], i) => {
       if (i > 0) ui.queue.append(" · ");
@@ -92,7 +96,11 @@ function leadItem(lead: CrmRow): HTMLLIElement {
 function eventItem(event: LeadEvent): HTMLLIElement {
   const item = el("li");
   const line = el("div", "line1");
-  line.append(el("span", `tag ${eventTone(event.kind)}`, event.kind), el("span", "", event.actor), el("span", "time", clockSeconds(event.at)));
+  line.append(
+    el("span", `tag ${eventTone(event.kind)}`, event.kind),
+    el("span", "", event.actor),
+    el("span", "time", clockSeconds(event.at)),
+  );
   const facts = [
     event.leadId !== undefined ? `lead ${event.leadId}` : "",
     event.brainysoftId !== undefined ? `№ ${event.brainysoftId}` : "",

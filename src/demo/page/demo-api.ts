@@ -23,7 +23,11 @@ export const demoApi = {
   commands: (user: FakeUser) => call<CommandsAnswer>(`/demo/commands?chat=${user.id}&lang=${encodeURIComponent(user.language_code ?? "")}`),
   /** Records of a chat after `since`; with `wait`, a long poll that answers once there is one. */
   messages: (chatId: number, since: number, options: { wait?: number; signal?: AbortSignal } = {}) =>
-    call<MessagesAnswer>(`/control/chats/${chatId}/messages?since=${since}${options.wait ? `&wait=${options.wait}` : ""}`, undefined, options.signal),
+    call<MessagesAnswer>(
+      `/control/chats/${chatId}/messages?since=${since}${options.wait ? `&wait=${options.wait}` : ""}`,
+      undefined,
+      options.signal,
+    ),
   sendText: (user: FakeUser, text: string) => call<{ update_id: number }>("/control/text", { user, text }),
   sendContact: (user: FakeUser, contact: SharedContact) => call<{ update_id: number }>("/control/contact", { user, contact }),
   pressButton: (user: FakeUser, chatId: number, messageId: number, data: string) =>

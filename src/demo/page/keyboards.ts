@@ -25,9 +25,15 @@ export function renderReplyKeyboard(ui: Ui, chat: Chat, person: Person): void {
       press.type = "button";
       if ("request_contact" in spec && spec.request_contact) {
         press.dataset.requestContact = "true";
-        press.addEventListener("click", use(() => person.sendContact(chat, ownContact(chat))));
+        press.addEventListener(
+          "click",
+          use(() => person.sendContact(chat, ownContact(chat))),
+        );
       } else if (Object.keys(spec).length === 1) {
-        press.addEventListener("click", use(() => person.sendText(chat, spec.text)));
+        press.addEventListener(
+          "click",
+          use(() => person.sendText(chat, spec.text)),
+        );
       } else {
         press.disabled = true;
         press.title = "Not available in the sandbox";

@@ -47,7 +47,9 @@ export function installMenus({ ui, person, activeChat, toast }: MenusDeps): () =
     if (!box.hidden) return close();
     const chat = activeChat();
     const own = ownContact(chat);
-    const items: MenuItem[] = [{ label: `My contact · +${own.phone_number}`, prefix: "👤", action: () => void person.sendContact(chat, own) }];
+    const items: MenuItem[] = [
+      { label: `My contact · +${own.phone_number}`, prefix: "👤", action: () => void person.sendContact(chat, own) },
+    ];
     for (const card of chat.persona.sampleCards ?? []) {
       items.push({ label: `${fullName(card)} · ${card.phone_number}`, prefix: "📇", action: () => void person.sendContact(chat, card) });
     }
@@ -59,7 +61,9 @@ export function installMenus({ ui, person, activeChat, toast }: MenusDeps): () =
     const chat = activeChat();
     try {
       const { commands } = await demoApi.commands(chat.persona.user);
-      const items = commands.map((c): MenuItem => ({ label: c.description, prefix: `/${c.command}`, action: () => void person.sendText(chat, `/${c.command}`) }));
+      const items = commands.map(
+        (c): MenuItem => ({ label: c.description, prefix: `/${c.command}`, action: () => void person.sendText(chat, `/${c.command}`) }),
+      );
       open(items, "The bot has set no command menu for this chat. Type a command, e.g. /help.");
     } catch (error) {
       toast(errorText(error));

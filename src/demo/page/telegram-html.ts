@@ -4,8 +4,21 @@
  */
 
 const TAGS: Record<string, keyof HTMLElementTagNameMap> = {
-  b: "b", strong: "b", i: "i", em: "i", u: "u", ins: "u", s: "s", strike: "s", del: "s",
-  code: "code", pre: "pre", blockquote: "blockquote", a: "a", "tg-spoiler": "span", span: "span",
+  b: "b",
+  strong: "b",
+  i: "i",
+  em: "i",
+  u: "u",
+  ins: "u",
+  s: "s",
+  strike: "s",
+  del: "s",
+  code: "code",
+  pre: "pre",
+  blockquote: "blockquote",
+  a: "a",
+  "tg-spoiler": "span",
+  span: "span",
 };
 const DROPPED = new Set(["script", "style", "template", "iframe", "object", "embed", "noscript"]);
 const SAFE_LINK = /^(https?:|tg:|mailto:)/i;

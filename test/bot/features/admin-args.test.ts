@@ -11,7 +11,8 @@ describe("admin command arguments", () => {
     expect(parseLogsArgs("30 leads")).toEqual({ count: 30, filter: "leads" });
     expect(parseLogsArgs("agent 123456789")).toEqual({ count: 20, filter: "agent:123456789" });
     expect(parseLogsArgs("5 agent 42")).toEqual({ count: 5, filter: "agent:42" });
-    for (const bad of ["0", "501", "agent", "agent x", "errors 5", "leads please", "everything"]) expect(parseLogsArgs(bad)).toBeUndefined();
+    for (const bad of ["0", "501", "agent", "agent x", "errors 5", "leads please", "everything"])
+      expect(parseLogsArgs(bad)).toBeUndefined();
   });
 
   it("/retry ID… | all", () => {
