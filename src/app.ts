@@ -4,6 +4,8 @@ import { createRetention } from "./admin/retention.js";
 import { setupCommandMenus } from "./bot/command-menus.js";
 import { combineListeners } from "./leads/listeners.js";
 import { Api, type Bot } from "grammy";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { createOutsideApi } from "./bot/api-defaults.js";
 import { createBrainysoftClient, type BrainysoftClient } from "./brainysoft/client.js";
 import type { BotContext, InsideContext } from "./bot/context.js";
@@ -20,7 +22,8 @@ import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./metrics/bot-metrics.js";
 import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
-import { grammySignal, startPolling, type AllowedUpdate, type Poller } from "./runtime/polling.js";
+import { grammySignal, startPolling, type AllowedUpdate } from "./runtime/polling.js";
+import { pollAsLeader, type LeaderPoller } from "./runtime/polling-leader.js";
 import { within } from "./within.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -57,6 +60,8 @@ export interface AppOptions {
 
 /** Production runtime settings that are not the operator's business; tests change them. */
 export interface RuntimeOptions {
+  /** How long one delivery attempt keeps other replicas off a lead (default 5 min; see OutboxOptions.leaseMs). */
+  leadLeaseMs?: number;
   /** How long a stop waits for updates and deliveries in progress. Default: the first-answer wait + 5 s. */
   shutdownTimeoutMs?: number;
   /** Webhook mode: Telegram is answered when the update is handled, or after this long (default 5 s). */
@@ -71,6 +76,9 @@ const ALLOWED_UPDATES: AllowedUpdate[] = ["message", "callback_query"];
 /** Wires the parts together; nothing connects anywhere until start(). */
 export function createApp({ config, log, outbox, alerts: alertTimings, runtime = {}, wrapStore, storeWrites }: AppOptions): App {
   const metrics = createBotMetrics();
+  // Replicas share a PostgreSQL store; this names this process in it (leases) and in the logs.
+  const replica = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const replicated = config.database !== undefined;
   const opened = openStore(config, log);
   // Every write reports to writeHealth: readiness and the admins' alert follow what the disk lets through.
   const writeHealth = createWriteHealth({
@@ -95,6 +103,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     store,
     log,
     ...alertTimings,
+    ...(replicated ? { shared: { once: async (key, windowMs) => (await store.counters.hit(key, windowMs, Date.now())) === 1 } } : {}),
   });
   const retention = createRetention({ store, retentionDays: config.retentionDays, log });
   const leads = createLeadOutbox({
@@ -105,6 +114,10 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     duplicateWindowMs: config.duplicateWindowMs,
     maxAgeMs: config.leadMaxAgeMs,
     writeHealth,
+    owner: replica,
+    ...(runtime.leadLeaseMs === undefined ? {} : { leaseMs: runtime.leadLeaseMs }),
+    // Another replica may be telling an outcome it has just stored; it is done within this.
+    ...(replicated ? { untoldGraceMs: 10_000 } : {}),
     ...outbox,
     answerWithinMs,
     // The person first: a failure to tell them keeps the lead "not notified"; journal and alerts only observe.
@@ -130,7 +143,9 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const first =
     config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
   const bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
-  let poller: Poller | undefined;
+  let poller: LeaderPoller | undefined;
+  // No update is taken that the store could not record (a networked store out of reach): Telegram keeps it.
+  const storeReachable = () => !writeHealth.unreachable();
   let stopping: Promise<void> | undefined;
   const shutdownTimeoutMs = runtime.shutdownTimeoutMs ?? answerWithinMs + 5_000;
   // Readiness asks Telegram directly: the bot's own Api would wait out 429s for a minute.
@@ -145,7 +160,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     metrics.registry,
     "leadbot_updates_in_flight",
     "Updates taken from Telegram and not yet handled.",
-    () => (poller?.inFlight.size ?? 0) + webhookInFlight.size,
+    () => (poller?.inFlightSize() ?? 0) + webhookInFlight.size,
   );
   const http: HttpServer = createHttpServer({
     log,
@@ -165,7 +180,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         secret: config.webhook.secret,
         log,
         answerWithinMs: runtime.webhookAnswerWithinMs ?? 5_000,
-        accepting: () => stopping === undefined,
+        accepting: () => stopping === undefined && storeReachable(),
       }),
     },
   });
@@ -198,11 +213,18 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
         // Left set on stop: Telegram keeps the updates for the next instance.
         await bot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret, allowed_updates: ALLOWED_UPDATES });
       } else {
-        // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
-        await bot.api.deleteWebhook();
-        poller = startPolling(bot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate });
+        // One replica polls at a time (Telegram refuses a second long poll); the others stand by.
+        poller = pollAsLeader({
+          coordination: store.coordination,
+          log,
+          startPolling: async () => {
+            // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
+            await bot.api.deleteWebhook();
+            return startPolling(bot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate, paused: () => !storeReachable() });
+          },
+        });
       }
-      log.info({ bot: bot.botInfo.username, mode: config.mode }, "bot started");
+      log.info({ bot: bot.botInfo.username, mode: config.mode, replica }, "bot started");
     },
     stop() {
       stopping ??= (async () => {

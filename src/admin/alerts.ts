@@ -31,7 +31,16 @@ export interface AlertCenterOptions {
   remindEveryMs?: number;
   /** After a lead fails for good, further failures for this long are counted and told in one message. Default 10 min. */
   foldLeadFailuresMs?: number;
+  /**
+   * Replicas: each sees Brainysoft fail and recover by itself, so each would tell the admins. An alert
+   * about Brainysoft is sent only by the replica that is first to claim it in the store they share
+   * (true once per key and window); a claim the store cannot take lets the alert go (a repeat rather than a silence).
+   */
+  shared?: { once(key: string, windowMs: number): Promise<boolean> };
 }
+
+/** How close together replicas notice one change of Brainysoft's health. */
+const SHARED_ALERT_WINDOW_MS = 60_000;
 
 export interface AlertCenter extends OutboxListener {
   /** The store refuses writes: told once per episode, however many writes fail in it (store-faults.ftl). */
@@ -65,8 +74,12 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
   let stopped = false;
 
   /** `text` is built when the message's turn comes, so counts (queue depth) are current. */
-  function tell(text: () => Promise<string>): void {
+  function tell(text: () => Promise<string>, shared?: { key: string; windowMs?: number }): void {
     queue = queue.then(async () => {
+      if (shared && options.shared) {
+        const first = await options.shared.once(`alert:${shared.key}`, shared.windowMs ?? SHARED_ALERT_WINDOW_MS).catch(() => true);
+        if (!first) return;
+      }
       let message: string;
       try {
         message = await text();
@@ -103,14 +116,14 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
       if (problem === "down" && health.failures < threshold) return;
       health = { kind: problem, since: health.since ?? at, failures: health.failures, sinceLastMessage: 0, lastMessageAt: at };
       void journal(problem === "auth" ? "auth-failure" : "outage", result.detail);
-      tell(async () => t(problem === "auth" ? "alert-crm-auth" : "alert-crm-down", { detail, pending: await waiting() }));
+      tell(async () => t(problem === "auth" ? "alert-crm-auth" : "alert-crm-down", { detail, pending: await waiting() }), { key: problem });
       return;
     }
     if (problem === "auth" && health.kind === "down") {
       // Answering again but refusing the credentials is a new problem, with a different fix.
       health = { ...health, kind: "auth", failures: health.failures + 1, sinceLastMessage: 0, lastMessageAt: at };
       void journal("auth-failure", result.detail);
-      tell(async () => t("alert-crm-auth", { detail, pending: await waiting() }));
+      tell(async () => t("alert-crm-auth", { detail, pending: await waiting() }), { key: "auth" });
       return;
     }
     health.failures += 1;
@@ -120,13 +133,15 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
     health.sinceLastMessage = 0;
     health.lastMessageAt = at;
     const kind = health.kind;
-    tell(async () =>
-      t(kind === "auth" ? "alert-crm-auth-still" : "alert-crm-still-down", {
-        duration: formatDuration(at - since, t),
-        failures: sinceLastMessage,
-        detail,
-        pending: await waiting(),
-      }),
+    tell(
+      async () =>
+        t(kind === "auth" ? "alert-crm-auth-still" : "alert-crm-still-down", {
+          duration: formatDuration(at - since, t),
+          failures: sinceLastMessage,
+          detail,
+          pending: await waiting(),
+        }),
+      { key: `${kind}-still`, windowMs: remindEveryMs },
     );
   }
 
@@ -139,7 +154,7 @@ export function createAlertCenter(options: AlertCenterOptions): AlertCenter {
     const duration = formatDuration(now() - since, t);
     health = { kind: "ok", failures: 0 };
     void journal("recovered", codedDetail({ code: "recovered", seconds: Math.round((now() - since) / 1000), failures }));
-    tell(async () => t("alert-crm-recovered", { duration, failures, pending: await waiting() }));
+    tell(async () => t("alert-crm-recovered", { duration, failures, pending: await waiting() }), { key: "recovered" });
   }
 
   function leadFailed(lead: LeadRecord, result: CreateLeadResult): void {

@@ -70,6 +70,12 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(sequentialize((ctx) => ctx.chatId?.toString()));
   // First, so that the error handler (bot.catch) can apologise whatever fails after it.
   bot.use(i18n);
+  // Replicas: one chat's updates are handled one at a time on all of them together (a per-chat lock in
+  // the shared store), so a re-delivered update waits for its first handling and finds it remembered.
+  bot.use((ctx, next) => {
+    const key = ctx.chatId ?? ctx.from?.id;
+    return key === undefined ? next() : store.coordination.withChatLock(key, next);
+  });
   bot.use(async (ctx, next) => {
     ctx.role = ctx.from ? await roles.roleOf(ctx.from.id) : "customer";
     return next();
@@ -77,7 +83,14 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   // Outside the deduplication, so the line is written once the update is remembered as handled.
   bot.use(logUpdates(log, now));
   // After the role (agents and admins are not limited), before the deduplication: a flood costs no store read or write.
-  bot.use(rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, { log, onDropped: () => deps.metrics?.rateLimited.inc() }));
+  bot.use(
+    rateLimitFeature(deps.rateLimit ?? DEFAULT_RATE_LIMIT, {
+      log,
+      onDropped: () => deps.metrics?.rateLimited.inc(),
+      // Replicas count in the store they share; one process counts in memory, with no store write per update.
+      ...(config.database ? { shared: { counters: store.counters, now } } : {}),
+    }),
+  );
   // Telegram re-sends updates after a crash or an unanswered webhook: a handled one is not handled again.
   // A repeat waits behind the original in sequentialize above, so it sees it remembered.
   bot.use(async (ctx, next) => {

@@ -19,7 +19,10 @@ export interface WebhookOptions {
    * while its handling goes on (see README, "Running in production").
    */
   answerWithinMs: number;
-  /** False while shutting down: new updates get 503 and Telegram keeps them for the next instance. */
+  /**
+   * False while shutting down, or while the store cannot be reached: new updates get 503 and Telegram
+   * keeps them for later (or for another replica).
+   */
   accepting(): boolean;
 }
 
@@ -50,7 +53,7 @@ export function webhookRoute(options: WebhookOptions): Hono<WebhookEnv> {
       if (c.res.status === 401) log.warn({ ip: c.env.incoming.socket.remoteAddress }, "webhook request without the right secret refused");
     },
     async (c, next) => {
-      if (!options.accepting()) return c.text("shutting down", 503, { "retry-after": "5" });
+      if (!options.accepting()) return c.text("not taking updates now", 503, { "retry-after": "5" });
       return next();
     },
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text("too large", 413) }),

@@ -82,6 +82,18 @@ export interface OutboxOptions {
   writeRetryMaxMs?: number;
   /** Told how many results the outbox holds because the store refused them: readiness and the admins' alert. */
   writeHealth?: Pick<WriteHealth, "owed">;
+  /**
+   * Replicas sharing a store: who this outbox is (unique per process), and how long one attempt's lease
+   * keeps the other replicas off a lead (default 5 min: far above the longest attempt, so an attempt
+   * never outlives it; a replica that died mid-attempt is taken over once it expires).
+   */
+  owner?: string;
+  leaseMs?: number;
+  /**
+   * How long after start the outcomes left untold are looked for (default 0). With replicas, another
+   * one may be telling an outcome it has just stored; it is done well within this.
+   */
+  untoldGraceMs?: number;
 }
 
 /** The writes that record an attempt's result. */
@@ -98,6 +110,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const baseDelayMs = options.baseDelayMs ?? 2_000;
   const maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
   const limit = createLimiter(options.concurrency);
+  const owner = options.owner ?? `outbox-${process.pid}`;
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
   // Retry times are stored as Unix ms (they must survive a restart) but read off a monotonic clock
   // started at the wall-clock time of this process's start: a clock set forward would otherwise send
   // every waiting lead at once, and one set back would stall them all for as long as the jump.
@@ -123,6 +137,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   let sweeping: Promise<number> | undefined;
   let telling: Promise<number> | undefined;
   let stopped = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let endGrace = () => {};
 
   function retryDelay(attempts: number): number {
     const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
@@ -319,7 +335,9 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   async function submit(newLead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome> {
     // Results held in memory first: a refusal not yet stored would make the corrected lead look like a duplicate.
     if (held.size > 0) await held.writeOwed();
-    const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, now());
+    const t = now();
+    // Its first attempt is this replica's (below): leased, so that no other replica's sweep sends it meanwhile.
+    const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, t, { owner, until: t + leaseMs });
     if (inserted.duplicate) {
       const known = held.get(inserted.lead.id)?.lead;
       if (known?.state === "rejected" || known?.state === "failed") {
@@ -348,8 +366,10 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   async function deliverDue(): Promise<number> {
     if (sweeping) return sweeping;
     sweeping = (async () => {
-      // Twice the longest retry delay: anything scheduled further ahead was scheduled by a clock since set back.
-      const due = await store.leads.duePending(scheduleNow(), 200, 2 * maxDelayMs);
+      // Leased, so that no other replica sends these meanwhile; as many as can be sent at once, so that a
+      // lease never waits for a place. Twice the longest retry delay: anything scheduled further ahead
+      // was scheduled by a clock since set back.
+      const due = await store.leads.leaseDue(scheduleNow(), options.concurrency, leaseMs, owner, 2 * maxDelayMs);
       // A lead whose last result is held in memory waits for that write, never goes again meanwhile.
       const fresh = due.filter((lead) => !inFlight.has(lead.id) && !held.get(lead.id));
       await Promise.all(fresh.map(run));
@@ -377,7 +397,13 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     start() {
       stopped = false;
       held.start();
-      telling = tellUntold(now())
+      const startedAt = now();
+      const grace = new Promise<void>((resolve) => {
+        endGrace = resolve;
+        graceTimer = setTimeout(resolve, options.untoldGraceMs ?? 0);
+      });
+      telling = grace
+        .then(() => tellUntold(startedAt))
         .then((told) => {
           if (told > 0) log.info({ told }, "told outcomes left untold before the start");
           return told;
@@ -398,6 +424,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     },
     async stop() {
       stopped = true;
+      clearTimeout(graceTimer);
+      endGrace();
       if (timer) clearTimeout(timer);
       timer = undefined;
       await Promise.allSettled([...inFlight.values(), telling]);

@@ -10,6 +10,20 @@ import { within } from "../within.js";
 
 export type AllowedUpdate = Exclude<keyof Update, "update_id">;
 
+/** How often a paused poller looks whether the store can be reached again. */
+const PAUSED_CHECK_MS = 500;
+
+/** The runner's signal is typed with the abort-controller polyfill: only what both share. */
+function pause(ms: number, signal: Pick<AbortSignal, "addEventListener">): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** The longest a stop waits for Telegram to take the confirmation. */
 const CONFIRM_TIMEOUT_MS = 5_000;
 
@@ -20,9 +34,10 @@ export interface Poller {
   /**
    * Stops taking updates, waits for the ones taken, then confirms to Telegram every update below the
    * oldest unfinished one, so that a restart gets only what this process did not finish. All of it
-   * within `withinMs`: the confirmation gets what the waiting left, at most 5 s.
+   * within `withinMs`: the confirmation gets what the waiting left, at most 5 s. `confirm: false` skips
+   * the confirmation (another replica polls now, and a getUpdates of ours would meet its long poll).
    */
-  stop(withinMs: number): Promise<{ drained: boolean }>;
+  stop(withinMs: number, options?: { confirm?: boolean }): Promise<{ drained: boolean }>;
 }
 
 /**
@@ -32,7 +47,13 @@ export interface Poller {
  */
 export function startPolling(
   bot: Bot<BotContext>,
-  options: { allowedUpdates: readonly AllowedUpdate[]; log: Logger; chatGate: ChatGate },
+  options: {
+    allowedUpdates: readonly AllowedUpdate[];
+    log: Logger;
+    chatGate: ChatGate;
+    /** While true, no updates are taken (the store cannot record them): Telegram keeps them meanwhile. */
+    paused?: () => boolean;
+  },
 ): Poller {
   const { log, chatGate } = options;
   const inFlight = createInFlight();
@@ -41,6 +62,10 @@ export function startPolling(
   const fetchUpdates = createUpdateFetcher(bot, { fetch: { allowed_updates: options.allowedUpdates } });
   const source = createSource({
     async supply(batchSize, signal) {
+      if (options.paused?.()) {
+        log.warn("not taking updates while the store cannot be reached");
+        while (options.paused() && !signal.aborted) await pause(PAUSED_CHECK_MS, signal);
+      }
       const updates = await fetchUpdates(batchSize, signal);
       for (const update of updates) {
         inFlight.add(update.update_id);
@@ -86,7 +111,7 @@ export function startPolling(
   return {
     inFlight,
     isRunning: () => !failed && runner.isRunning(),
-    async stop(withinMs) {
+    async stop(withinMs, { confirm: confirming = true } = {}) {
       const deadline = Date.now() + withinMs;
       const left = () => Math.max(0, deadline - Date.now());
       // Aborts the long poll in progress; a Bot API that does not let go must not hold up the rest.
@@ -94,7 +119,7 @@ export function startPolling(
       const drained = await inFlight.idle(left());
       if (!drained) log.warn({ updates: inFlight.size }, "stopping with updates still in progress");
       const offset = inFlight.lowest() ?? (lastTaken === undefined ? undefined : lastTaken + 1);
-      if (offset !== undefined && !failed) await confirm(offset, Math.min(CONFIRM_TIMEOUT_MS, left()));
+      if (offset !== undefined && !failed && confirming) await confirm(offset, Math.min(CONFIRM_TIMEOUT_MS, left()));
       return { drained };
     },
   };

@@ -1,7 +1,7 @@
 /** LeadStore on PostgreSQL, the same statements as sqlite-leads.ts in PostgreSQL's dialect. */
 import { ADVISORY_XACT_LOCK, type PgDb } from "./postgres-db.js";
 import { LEAD_STATES } from "./sqlite-leads.js";
-import type { DeliveryErrorClass, LeadRecord, LeadState, LeadStore } from "./types.js";
+import { leaseColumns, type DeliveryErrorClass, type LeadRecord, type LeadState, type LeadStore } from "./types.js";
 
 interface LeadRow {
   id: number;
@@ -66,15 +66,17 @@ export function postgresLeadStore(db: PgDb): LeadStore {
   return {
     // Replicas inserting the same phone take turns on a lock named by the phone; READ COMMITTED gives
     // the statement after the lock a fresh snapshot, so the second one sees the first one's lead.
-    insertUnlessDuplicate: (lead, windowMs, now) =>
-      db.transaction(async (tx) => {
+    insertUnlessDuplicate: (lead, windowMs, now, lease) => {
+      const { leaseOwner, leaseUntil, leaseAttempt } = leaseColumns(lease);
+      return db.transaction(async (tx) => {
         await tx.rows(ADVISORY_XACT_LOCK, [db.lockName(`lead-phone:${lead.phone}`)]);
         const [existing] = await tx.rows<LeadRow>(FIND_RECENT, [lead.phone, now - windowMs]);
         if (existing) return { lead: toRecord(existing), duplicate: true };
         const [row] = await tx.rows<LeadRow>(
           `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
-                              consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11, false)
+                              consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified,
+                              lease_owner, lease_until, lease_attempt)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11, false, $12, $13, $14)
            RETURNING *`,
           [
             lead.chatId,
@@ -88,15 +90,23 @@ export function postgresLeadStore(db: PgDb): LeadStore {
             lead.consentAt ?? null,
             lead.locale,
             now,
+            leaseOwner,
+            leaseUntil,
+            leaseAttempt,
           ],
         );
         if (!row) throw new Error("INSERT ... RETURNING gave no row");
         return { lead: toRecord(row), duplicate: false };
-      }),
+      });
+    },
     findRecent: (phone, since) => one(FIND_RECENT, [phone, since]),
     get: (id) => one(`SELECT * FROM leads WHERE id = $1`, [id]),
-    duePending: (now, limit) =>
-      list(`SELECT * FROM leads WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2`, [now, limit]),
+    duePending: (now, limit, horizonMs) =>
+      list(
+        `SELECT * FROM leads WHERE state = 'pending' AND (next_attempt_at <= $1 OR next_attempt_at > $3)
+          ORDER BY created_at, id LIMIT $2`,
+        [now, limit, farOf(now, horizonMs)],
+      ),
     listByState: async (states, limit) =>
       states.length === 0
         ? []
@@ -165,19 +175,19 @@ export function postgresLeadStore(db: PgDb): LeadStore {
     },
     // SKIP LOCKED: a lead another replica is leasing right now is left to it rather than waited for;
     // the WHERE is checked again on the row's newest version, so a lease just committed is respected.
-    leaseDue: async (now, limit, leaseMs, owner) =>
+    leaseDue: async (now, limit, leaseMs, owner, horizonMs) =>
       (
         await list(
           `WITH due AS (
              SELECT id FROM leads
-              WHERE state = 'pending' AND next_attempt_at <= $1
+              WHERE state = 'pending' AND (next_attempt_at <= $1 OR next_attempt_at > $5)
                 AND (lease_until IS NULL OR lease_until <= $1 OR lease_attempt IS DISTINCT FROM attempts)
               ORDER BY created_at, id LIMIT $2
               FOR UPDATE SKIP LOCKED)
            UPDATE leads SET lease_owner = $3, lease_until = $4, lease_attempt = leads.attempts
              FROM due WHERE leads.id = due.id
            RETURNING leads.*`,
-          [now, limit, owner, now + leaseMs],
+          [now, limit, owner, now + leaseMs, farOf(now, horizonMs)],
         )
       ).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
     releaseLease: async (id, owner) =>
@@ -187,4 +197,9 @@ export function postgresLeadStore(db: PgDb): LeadStore {
         [id, owner],
       )) === 1,
   };
+}
+
+/** Retry times beyond this were set by a clock since set back: due now (types.ts, duePending). */
+function farOf(now: number, horizonMs: number | undefined): number {
+  return horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs;
 }

@@ -1,6 +1,14 @@
 /** LeadStore on better-sqlite3. Every statement is prepared once, when the store opens. */
 import type Database from "better-sqlite3";
-import type { DeliveryErrorClass, LeadRecord, LeadState, LeadStore, NewLead } from "./types.js";
+import {
+  leaseColumns,
+  type DeliveryErrorClass,
+  type FirstLease,
+  type LeadRecord,
+  type LeadState,
+  type LeadStore,
+  type NewLead,
+} from "./types.js";
 
 export const LEAD_STATES: readonly LeadState[] = ["pending", "delivered", "duplicate", "rejected", "failed"];
 /** States a lead never leaves on its own; purge may delete these. */
@@ -65,9 +73,10 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
   );
   const insert = db.prepare<Record<string, string | number | null>, LeadRow>(
     `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
-                        consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified)
+                        consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified,
+                        lease_owner, lease_until, lease_attempt)
      VALUES (@chatId, @userId, @firstName, @lastName, @phone, @source, @actor, @agentId,
-             @consentAt, @locale, 'pending', 0, @now, @now, @now, 0)
+             @consentAt, @locale, 'pending', 0, @now, @now, @now, 0, @leaseOwner, @leaseUntil, @leaseAttempt)
      RETURNING *`,
   );
   const byId = db.prepare<[number], LeadRow>(`SELECT * FROM leads WHERE id = ?`);
@@ -124,30 +133,33 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
     .pluck();
   const counts = db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`);
 
-  const insertUnlessDuplicate = db.transaction((lead: NewLead, windowMs: number, now: number): { lead: LeadRecord; duplicate: boolean } => {
-    const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
-    if (existing) return { lead: toRecord(existing), duplicate: true };
-    const row = insert.get({
-      chatId: lead.chatId,
-      userId: lead.userId,
-      firstName: lead.firstName,
-      lastName: lead.lastName ?? null,
-      phone: lead.phone,
-      source: lead.source,
-      actor: lead.actor,
-      agentId: lead.agentId ?? null,
-      consentAt: lead.consentAt ?? null,
-      locale: lead.locale,
-      now,
-    });
-    // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
-    return { lead: toRecord(row!), duplicate: false };
-  });
+  const insertUnlessDuplicate = db.transaction(
+    (lead: NewLead, windowMs: number, now: number, lease?: FirstLease): { lead: LeadRecord; duplicate: boolean } => {
+      const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
+      if (existing) return { lead: toRecord(existing), duplicate: true };
+      const row = insert.get({
+        chatId: lead.chatId,
+        userId: lead.userId,
+        firstName: lead.firstName,
+        lastName: lead.lastName ?? null,
+        phone: lead.phone,
+        source: lead.source,
+        actor: lead.actor,
+        agentId: lead.agentId ?? null,
+        consentAt: lead.consentAt ?? null,
+        locale: lead.locale,
+        now,
+        ...leaseColumns(lease),
+      });
+      // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
+      return { lead: toRecord(row!), duplicate: false };
+    },
+  );
 
   return {
     // IMMEDIATE takes the write lock before the SELECT, so a second process (or connection)
     // waits (busy_timeout) and then sees the first one's row.
-    insertUnlessDuplicate: async (lead, windowMs, now) => insertUnlessDuplicate.immediate(lead, windowMs, now),
+    insertUnlessDuplicate: async (lead, windowMs, now, lease) => insertUnlessDuplicate.immediate(lead, windowMs, now, lease),
     findRecent: async (phone, since) => {
       const row = findRecent.get({ phone, since });
       return row && toRecord(row);

@@ -10,11 +10,11 @@ import type { Coordination, LeadStore, Leadership, UpdateDeduplicator, WindowCou
 
 export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "releaseLease"> {
   // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
-  const lease = db.prepare<{ now: number; limit: number; until: number; owner: string }, LeadRow>(
+  const lease = db.prepare<{ now: number; far: number; limit: number; until: number; owner: string }, LeadRow>(
     `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
       WHERE id IN (
         SELECT id FROM leads
-         WHERE state = 'pending' AND next_attempt_at <= @now
+         WHERE state = 'pending' AND (next_attempt_at <= @now OR next_attempt_at > @far)
            AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts)
          ORDER BY created_at, id LIMIT @limit)
       RETURNING *`,
@@ -24,9 +24,9 @@ export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseD
       WHERE id = ? AND lease_owner = ? AND lease_attempt = attempts`,
   );
   return {
-    leaseDue: async (now, limit, leaseMs, owner) =>
+    leaseDue: async (now, limit, leaseMs, owner, horizonMs) =>
       lease
-        .all({ now, limit, until: now + leaseMs, owner })
+        .all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit, until: now + leaseMs, owner })
         .map(toRecord)
         // RETURNING follows no ORDER BY.
         .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),

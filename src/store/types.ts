@@ -77,15 +77,39 @@ export interface LeadPage {
   limit: number;
 }
 
+/** Who makes a new lead's first attempt, and until when no one else may. */
+export interface FirstLease {
+  owner: string;
+  until: number;
+}
+
+/** The lease columns of a new lead: none, or attempt 0 leased to `owner`. */
+export function leaseColumns(lease: FirstLease | undefined): {
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  leaseAttempt: number | null;
+} {
+  return lease
+    ? { leaseOwner: lease.owner, leaseUntil: lease.until, leaseAttempt: 0 }
+    : { leaseOwner: null, leaseUntil: null, leaseAttempt: null };
+}
+
 export interface LeadStore {
   /**
    * Atomically: if a lead with the same phone was created within `windowMs` before `now` and is
    * not rejected/failed (or is held as unconfirmed), return it with `duplicate: true`; otherwise insert a new pending lead
    * (nextAttemptAt = now) and return it with `duplicate: false`. Two racing callers with the same
    * phone get one insert. A matching lead stamped later than `now` (another process read its clock
-   * later but committed first) also counts; the newest match is returned.
+   * later but committed first) also counts; the newest match is returned. With `lease`, the new lead's
+   * first attempt is leased to its owner (as leaseDue would), so that no other replica sends it while
+   * the replica that took it makes that attempt.
    */
-  insertUnlessDuplicate(lead: NewLead, windowMs: number, now: number): Promise<{ lead: LeadRecord; duplicate: boolean }>;
+  insertUnlessDuplicate(
+    lead: NewLead,
+    windowMs: number,
+    now: number,
+    lease?: FirstLease,
+  ): Promise<{ lead: LeadRecord; duplicate: boolean }>;
   get(id: number): Promise<LeadRecord | undefined>;
   /**
    * The newest lead with this phone created since `since` that is not rejected or failed (a lead held as
@@ -136,8 +160,9 @@ export interface LeadStore {
    * lease covers one delivery attempt: markRetry, markFinal and markDelivered end it (they count the
    * attempt), and requeue starts a new one; a replica that dies mid-attempt leaves it to expire, and
    * another replica takes the lead over then. Two callers never get the same lead while its lease runs.
+   * `horizonMs` as for duePending.
    */
-  leaseDue(now: number, limit: number, leaseMs: number, owner: string): Promise<LeadRecord[]>;
+  leaseDue(now: number, limit: number, leaseMs: number, owner: string, horizonMs?: number): Promise<LeadRecord[]>;
   /** Gives a lease back before its attempt ends (a replica stopping): false if `owner` does not hold it. */
   releaseLease(id: number, owner: string): Promise<boolean>;
 }

@@ -37,6 +37,11 @@ export interface WriteHealth {
   owed(count: number): void;
   /** Undefined while writes work (and nothing is owed). */
   problem(): WriteProblem | undefined;
+  /**
+   * The last write failed because the store could not be reached (a networked store's connection):
+   * no update should be taken then, since none could be recorded; Telegram keeps them meanwhile.
+   */
+  unreachable(): boolean;
   stop(): void;
 }
 
@@ -63,6 +68,18 @@ export function describeWriteError(error: unknown): string {
   return line.replace(/\s+/g, " ").trim().slice(0, 200);
 }
 
+/** Connection-level codes: node's socket errors and PostgreSQL's class 08 and 57P (server shutting down). */
+const UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|08\d{3}|57P0[1-3])$/;
+
+/** True for a failure to reach the store at all, as opposed to a store that answered and refused. */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && UNREACHABLE_CODES.test(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  // node-postgres says these without a code.
+  return /connection terminated|timeout exceeded when trying to connect|connection error|not queryable/i.test(message);
+}
+
 export function createWriteHealth(options: WriteHealthOptions): WriteHealth {
   const { log } = options;
   const now = options.now ?? Date.now;
@@ -71,6 +88,7 @@ export function createWriteHealth(options: WriteHealthOptions): WriteHealth {
   const probeMaxMs = options.probeMaxMs ?? 30_000;
   const settleMs = options.settleMs ?? 60_000;
   let lastWriteFailed = false;
+  let lastFailureUnreachable = false;
   let owedResults = 0;
   /** From the first failure until writes have worked for settleMs; `okAt`: when they started working. */
   let episode: (WriteProblem & { startedAt: number; okAt?: number | undefined; settling?: NodeJS.Timeout | undefined }) | undefined;
@@ -123,6 +141,7 @@ export function createWriteHealth(options: WriteHealthOptions): WriteHealth {
     },
     failed(operation, error) {
       lastWriteFailed = true;
+      lastFailureUnreachable = isUnreachable(error);
       const line = describeWriteError(error);
       if (episode) {
         episode.failures += 1;
@@ -147,6 +166,7 @@ export function createWriteHealth(options: WriteHealthOptions): WriteHealth {
     problem() {
       return episode && failingNow() ? problemOf(episode) : undefined;
     },
+    unreachable: () => lastWriteFailed && lastFailureUnreachable,
     stop() {
       stopped = true;
       if (probe?.timer) clearTimeout(probe.timer);
