@@ -60,8 +60,6 @@ export interface AppOptions {
 
 /** Production runtime settings that are not the operator's business; tests change them. */
 export interface RuntimeOptions {
-  /** How long one delivery attempt keeps other replicas off a lead (default 5 min; see OutboxOptions.leaseMs). */
-  leadLeaseMs?: number;
   /** How long a stop waits for updates and deliveries in progress. Default: the first-answer wait + 5 s. */
   shutdownTimeoutMs?: number;
   /** Webhook mode: Telegram is answered when the update is handled, or after this long (default 5 s). */
@@ -115,7 +113,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     maxAgeMs: config.leadMaxAgeMs,
     writeHealth,
     owner: replica,
-    ...(runtime.leadLeaseMs === undefined ? {} : { leaseMs: runtime.leadLeaseMs }),
+    leaseMs: config.leadLeaseMs,
     // Another replica may be telling an outcome it has just stored; it is done within this.
     ...(replicated ? { untoldGraceMs: 10_000 } : {}),
     ...outbox,

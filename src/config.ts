@@ -35,6 +35,8 @@ export interface Config {
   leadsPerUserPerDay: number;
   /** PostgreSQL shared by several replicas (DATABASE_URL); undefined: SQLite in dataDir. */
   database: { url: string; schema: string | undefined; poolSize: number } | undefined;
+  /** How long one delivery attempt keeps other replicas off a lead; a dead replica's lead waits this long. */
+  leadLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +152,7 @@ const schema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a PostgreSQL schema name: up to 63 of a-z, 0-9 and _, not starting with a digit")
     .optional(),
   DATABASE_POOL_SIZE: integer(1, 100).default(10),
+  LEAD_LEASE: duration.default(5 * 60_000),
 });
 
 /**
@@ -169,6 +172,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           return cleaned[name] === undefined && issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
         })),
     ...(Array.isArray(auth) ? auth : []),
+    // A lease shorter than an attempt would let another replica send a lead whose attempt is still running.
+    ...(parsed.success && parsed.data.LEAD_LEASE < 2 * parsed.data.BRAINYSOFT_TIMEOUT_MS
+      ? [`LEAD_LEASE must be at least twice BRAINYSOFT_TIMEOUT_MS (${2 * parsed.data.BRAINYSOFT_TIMEOUT_MS} ms)`]
+      : []),
   ];
   if (problems.length > 0 || !parsed.success || Array.isArray(auth)) throw new ConfigError(problems);
   const e = parsed.data;
@@ -199,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     metrics: e.METRICS,
     leadsPerUserPerDay: e.LEADS_PER_USER_PER_DAY,
     database: e.DATABASE_URL === undefined ? undefined : { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
+    leadLeaseMs: e.LEAD_LEASE,
   };
 }
 

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
     expect(config.logLevel).toBe("info");
     expect(config.dataDir).toBe("./data");
     expect(config.leadMaxAgeMs).toBe(72 * 3_600_000);
+    expect(config.leadLeaseMs).toBe(5 * 60_000);
     expect(config.duplicateWindowMs).toBe(24 * 3_600_000);
     expect(config.privacyPolicyUrl).toBeUndefined();
     expect(config.retentionDays).toBe(90);
@@ -130,6 +131,8 @@ describe("loadConfig", () => {
     ["LEADS_PER_USER_PER_DAY", "-1", "LEADS_PER_USER_PER_DAY must be a whole number"],
     ["DATABASE_SCHEMA", "Lead-Bot", "DATABASE_SCHEMA must be a PostgreSQL schema name"],
     ["DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be between 1 and 100"],
+    ["LEAD_LEASE", "soon", "LEAD_LEASE must be a duration"],
+    ["LEAD_LEASE", "20s", "LEAD_LEASE must be at least twice BRAINYSOFT_TIMEOUT_MS (30000 ms)"],
   ])("refuses a malformed %s", (name, value, message) => {
     const found = problems({ ...valid, [name]: value });
     expect(found).toHaveLength(1);
