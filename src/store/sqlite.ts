@@ -139,6 +139,21 @@ function configure(db: Database.Database, file: string): void {
   }
 }
 
+/**
+ * A SQLite file serves one process, so a delivery lease found at open was taken by a process that is
+ * gone: its lead is due again now rather than when the lease would end. By the partial index of leads
+ * not told (every pending lead is). A disk that takes no write leaves them to expire.
+ */
+function freeLeases(db: Database.Database): void {
+  try {
+    db.prepare(
+      `UPDATE leads SET lease_owner = NULL, lease_until = NULL, lease_attempt = NULL WHERE notified = 0 AND lease_owner IS NOT NULL`,
+    ).run();
+  } catch {
+    // Readable but not writable: the open goes on, and writes report their own failures.
+  }
+}
+
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const dataDir = path.resolve(options.dataDir);
   const file = path.join(dataDir, options.fileName ?? DEFAULT_FILE_NAME);
@@ -150,6 +165,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db = new Database(file);
     configure(db, file);
     migrate(db);
+    freeLeases(db);
   } catch (error) {
     try {
       db?.close();
