@@ -71,6 +71,8 @@ export interface WebhookDelivery {
   status?: number;
   error?: string;
   at: number;
+  /** The replica's origin it was posted to, with a balancer. */
+  target?: string;
 }
 
 export interface MessageOptions {
@@ -122,6 +124,8 @@ export interface FakeTelegram {
   close(): Promise<void>;
 }
 
+import type { WebhookBalancer } from "./fake-telegram-webhook.js";
+
 export interface FakeTelegramOptions {
   token?: string;
   botUser?: Partial<FakeUser> & { username?: string };
@@ -131,6 +135,8 @@ export interface FakeTelegramOptions {
   webhookMaxAttempts?: number;
   /** How long a webhook may take to answer (default 10 000 ms). */
   webhookTimeoutMs?: number;
+  /** Several replicas behind the webhook's URL: updates spread over them (fake-telegram-webhook.ts). */
+  webhookBalancer?: WebhookBalancer;
   /** Default timeout of nextMessage and waitForMessage (default 3000 ms). */
   waitTimeoutMs?: number;
 }

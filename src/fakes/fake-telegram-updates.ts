@@ -132,6 +132,12 @@ export class UpdateQueue {
     return undefined;
   }
 
+  /** Every queued update a webhook may get, oldest first; those allowed_updates excludes are dropped. */
+  waiting(): QueuedUpdate[] {
+    this.entries = this.entries.filter((e) => this.isAllowed(e.update));
+    return [...this.entries];
+  }
+
   remove(entry: QueuedUpdate): void {
     const index = this.entries.indexOf(entry);
     if (index >= 0) this.entries.splice(index, 1);

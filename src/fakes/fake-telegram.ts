@@ -130,6 +130,7 @@ class FakeTelegramServer implements FakeTelegram {
         retryDelayMs: opts.webhookRetryDelayMs ?? 200,
         maxAttempts: opts.webhookMaxAttempts ?? 5,
         timeoutMs: opts.webhookTimeoutMs ?? 10_000,
+        balancer: opts.webhookBalancer,
       },
       (method, params) => this.performWebhookReply(method, params),
       isClosing,
