@@ -1,5 +1,5 @@
 /** The event journal and the small stores on PostgreSQL, the same statements as sqlite-events.ts and sqlite-misc.ts. */
-import type { PgDb } from "./postgres-db.js";
+import type { PgDb, Queryable } from "./postgres-db.js";
 import type { EventJournal, KeyValueStore, LeadEvent, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
 
 interface EventRow {
@@ -110,25 +110,34 @@ export function postgresRoleStore(db: PgDb): RoleStore {
 
 /** JSON values by key, stored as JSON text exactly as the SQLite one (see sqliteKeyValueStore). */
 export function postgresKeyValueStore(db: PgDb): KeyValueStore<unknown> {
-  const remove = async (key: string) => {
-    await db.run(`DELETE FROM conversations WHERE key = $1`, [key]);
+  const change = async (on: Queryable, key: string, json: string | undefined, now: number) => {
+    if (json === undefined) await on.run(`DELETE FROM conversations WHERE key = $1`, [key]);
+    else
+      await on.run(
+        `INSERT INTO conversations (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [key, json, now],
+      );
+  };
+  const changeAndMark = async (key: string, json: string | undefined, handledUpdate: number | undefined) => {
+    const now = Date.now();
+    if (handledUpdate === undefined) return change(db, key, json, now);
+    await db.transaction(async (tx) => {
+      await change(tx, key, json, now);
+      await tx.run(`INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`, [
+        handledUpdate,
+        now,
+      ]);
+    });
   };
   return {
     read: async (key) => {
       const [row] = await db.rows<{ value: string }>(`SELECT value FROM conversations WHERE key = $1`, [key]);
       return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
     },
-    write: async (key, value) => {
-      // JSON.stringify(undefined) is undefined, whatever its type says.
-      const json = JSON.stringify(value) as string | undefined;
-      if (json === undefined) return remove(key);
-      await db.run(
-        `INSERT INTO conversations (key, value, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-        [key, json, Date.now()],
-      );
-    },
-    delete: remove,
+    // JSON.stringify(undefined) is undefined, whatever its type says.
+    write: (key, value, handledUpdate) => changeAndMark(key, JSON.stringify(value) as string | undefined, handledUpdate),
+    delete: (key, handledUpdate) => changeAndMark(key, undefined, handledUpdate),
   };
 }
 

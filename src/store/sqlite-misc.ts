@@ -35,18 +35,24 @@ export function sqliteKeyValueStore(db: Database.Database): KeyValueStore<unknow
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   );
   const remove = db.prepare<[string]>(`DELETE FROM conversations WHERE key = ?`);
+  const handled = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
+  const change = db.transaction((key: string, json: string | undefined, handledUpdate: number | undefined) => {
+    const now = Date.now();
+    if (json === undefined) remove.run(key);
+    else write.run(key, json, now);
+    if (handledUpdate !== undefined) handled.run(handledUpdate, now);
+  });
   return {
     read: async (key) => {
       const json = read.get(key);
       return json === undefined ? undefined : (JSON.parse(json) as unknown);
     },
-    write: async (key, value) => {
-      const json = JSON.stringify(value) as string | undefined;
-      if (json === undefined) remove.run(key);
-      else write.run(key, json, Date.now());
+    write: async (key, value, handledUpdate) => {
+      // JSON.stringify(undefined) is undefined, whatever its type says.
+      change(key, JSON.stringify(value) as string | undefined, handledUpdate);
     },
-    delete: async (key) => {
-      remove.run(key);
+    delete: async (key, handledUpdate) => {
+      change(key, undefined, handledUpdate);
     },
   };
 }

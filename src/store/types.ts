@@ -201,11 +201,16 @@ export interface RoleStore {
   removeAgent(userId: number): Promise<boolean>;
 }
 
-/** Key-value storage for in-progress conversations (grammY StorageAdapter shape). */
+/**
+ * Key-value storage for in-progress conversations (grammY StorageAdapter shape). `handledUpdate`: the
+ * update whose handling made this change, remembered as handled (as UpdateDeduplicator.markHandled) in
+ * the same transaction, so that a process dying between the two cannot leave a conversation one step
+ * on with its update still to be handled again.
+ */
 export interface KeyValueStore<T> {
   read(key: string): Promise<T | undefined>;
-  write(key: string, value: T): Promise<void>;
-  delete(key: string): Promise<void>;
+  write(key: string, value: T, handledUpdate?: number): Promise<void>;
+  delete(key: string, handledUpdate?: number): Promise<void>;
 }
 
 export interface Store {

@@ -129,6 +129,33 @@ describe("webhook mode", () => {
     expect((await t.telegram.nextMessage(anna.id, WAIT)).plainText).toMatch(SEES.help);
   });
 
+  it("takes a conversation step once when Telegram sends it again and its handled mark had failed", async () => {
+    const faults = createStoreFaults();
+    const { url } = await startWebhookApp(undefined, { wrapStore: faults.wrap });
+    t.telegram.sendText(anna, "/start");
+    await t.telegram.waitForMessage(
+      anna.id,
+      (m) => patternOf("name-ask", "ru", { vars: { suggested: "yes" } }).test(m.plainText ?? ""),
+      WAIT,
+    );
+    // As a replica that dies after the conversation's write and before its own mark of the update.
+    faults.fail("updates.markHandled");
+    const post = () =>
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+        body: JSON.stringify(textUpdate(900_003, anna, anna.first_name)),
+      });
+    expect((await post()).status).toBe(200);
+    faults.heal();
+    // The webhook answers once the update is handled: the repeat has been looked at when this returns.
+    expect((await post()).status).toBe(200);
+    // Taken again, the name would be a phone with letters in it.
+    const asks = [patternOf("phone-ask"), patternOf("phone-refused", "ru", { vars: { reason: "letters" } })];
+    const answers = t.telegram.sent(anna.id).filter((m) => asks.some((pattern) => pattern.test(m.plainText ?? "")));
+    expect(answers.map((m) => asks.findIndex((pattern) => pattern.test(m.plainText ?? "")))).toEqual([0]);
+  });
+
   it("handles an update Telegram re-sends (no answer in time) only once", async () => {
     // The fake gives up on an answer after 500 ms; the lead below takes 1.5 s at Brainysoft.
     await startWebhookApp({ webhookTimeoutMs: 500, webhookRetryDelayMs: 100 });

@@ -540,6 +540,18 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect(await store.updates.wasHandled(1)).toBe(false);
     });
 
+    it("remembers the update that changed a conversation as handled, in the same write", async () => {
+      const store = await openStore();
+      await store.conversations.write("chat:1", { step: 2 }, 501);
+      await store.conversations.delete("chat:2", 502);
+      await store.conversations.write("chat:3", { step: 1 });
+      expect(await store.updates.wasHandled(501)).toBe(true);
+      expect(await store.updates.wasHandled(502)).toBe(true);
+      expect(await store.conversations.read("chat:1")).toEqual({ step: 2 });
+      // Marking it afterwards (the bot always does) is a no-op, not an error.
+      expect(await store.updates.markHandled(501, Date.now())).toBe(false);
+    });
+
     it("round-trips conversation state exactly", async () => {
       const store = await openStore();
       const value = {

@@ -39,17 +39,19 @@ export function boundedConversationStorage<C extends Context>(options: BoundedSt
         // The plugin checks the version envelope itself (and starts over on another version).
         return key === undefined ? undefined : ((await store.read(key)) as VersionedState<ConversationData> | undefined);
       },
+      // With the update remembered as handled in the same write: a step is taken once, however often
+      // Telegram sends it (a replica that dies before its own mark would otherwise leave it to be redone).
       async write(ctx, state) {
         const key = keyOf(ctx);
         if (key === undefined) return;
         const bytes = Buffer.byteLength(JSON.stringify(state));
-        if (bytes <= maxBytes) return store.write(key, state);
-        await store.delete(key);
+        if (bytes <= maxBytes) return store.write(key, state, ctx.update.update_id);
+        await store.delete(key, ctx.update.update_id);
         await options.onDropped(ctx, bytes);
       },
       async delete(ctx) {
         const key = keyOf(ctx);
-        if (key !== undefined) await store.delete(key);
+        if (key !== undefined) await store.delete(key, ctx.update.update_id);
       },
     },
   };
