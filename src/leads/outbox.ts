@@ -347,6 +347,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       // What the bot knows of it, also what the store has not taken yet (its number).
       const lead = known ?? inserted.lead;
       await observe("duplicate", lead.id, () => listener.duplicate?.(lead, newLead));
+      // Its creator is answered with its number (lead-text.ts): the "delivered later" message would repeat it.
+      if (lead.userId === newLead.userId && lead.state === "delivered" && !lead.notified) await markTold(outcomeOf(lead));
       return { kind: "duplicate", lead };
     }
     const lead = inserted.lead;

@@ -256,6 +256,27 @@ describe("telling the outcome", () => {
     expect(told.gaveUp).toHaveLength(2);
   });
 
+  it("counts the number told in the answer to its creator's repeat as told, so no later message repeats it", async () => {
+    // As a replica that died after the delivery, before telling it, leaves a lead.
+    const { lead: untold } = await store.leads.insertUnlessDuplicate(lead("79776200777"), 0, Date.now());
+    await store.leads.markDelivered(untold.id, 7777, Date.now());
+    const { lead: strangers } = await store.leads.insertUnlessDuplicate(lead("79776200888"), 0, Date.now());
+    await store.leads.markDelivered(strangers.id, 8888, Date.now());
+
+    const box = outbox();
+    // Its creator sends the contact again (Telegram re-sent it to another replica): the answer carries the number.
+    expect(await box.submit(lead("79776200777"))).toMatchObject({ kind: "duplicate", lead: { brainysoftId: 7777 } });
+    // Someone else typing that phone hears nothing of the number: the creator is still to be told.
+    expect(await box.submit({ ...lead("79776200888"), userId: 1, chatId: 1 })).toMatchObject({ kind: "duplicate" });
+    expect((await store.leads.get(untold.id))?.notified).toBe(true);
+    expect((await store.leads.get(strangers.id))?.notified).toBe(false);
+
+    const restarted = outbox({ now: () => Date.now() + 1_000 });
+    restarted.start();
+    await expect.poll(() => told.delivered).toEqual([[strangers.id, 8888]]);
+    await restarted.stop();
+  });
+
   it("keeps an outcome whose message failed as not told, and tells it at the next start", async () => {
     crm.setFault("slow", { slowMs: 100 });
     let failing = true;
