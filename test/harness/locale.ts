@@ -61,13 +61,14 @@ function variablesOf(node: unknown, into: Set<string>): Set<string> {
 
 /**
  * A pattern matching the message `key` whatever its variables hold (their default variants when a
- * variable selects one): for messages whose numbers or names a test does not know in advance.
+ * variable selects one, or the value `vars` fixes): for messages whose numbers or names a test does not know
+ * in advance.
  */
-export function patternOf(key: string, locale = "ru", options: { whole?: boolean } = {}): RegExp {
+export function patternOf(key: string, locale = "ru", options: { whole?: boolean; vars?: Record<string, string> } = {}): RegExp {
   const message = bundleOf(locale).getMessage(key);
   if (!message?.value) throw new Error(`no message "${key}" in locale ${locale}`);
   const marks: Record<string, string> = {};
-  for (const name of variablesOf(message.value, new Set())) marks[name] = `\uE000${name}\uE000`;
+  for (const name of variablesOf(message.value, new Set())) marks[name] = options.vars?.[name] ?? `\uE000${name}\uE000`;
   const text = textOf(key, marks, locale);
   const source = text
     .split(/\uE000[^\uE000]*\uE000/)
