@@ -4,13 +4,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCHEMA_VERSION } from "../../src/store/migrations.js";
-import { directCommand, ensureBuilt, referenceCommand, startScript, transpiledBotCommand } from "./bot-command.js";
+import { type Command, directCommand, ensureBuilt, referenceCommand, startScript, transpiledBotCommand } from "./bot-command.js";
 import { formatRatios, formatTable, measureTarget, type Target, type TargetReport } from "./load.js";
 import { formatSummary, readProfile, summarizeProfile } from "./profile-summary.js";
 import { cachedBigStore } from "./seed-big.js";
 
 export const USAGE = `npm run bench [-- options]
-  --only micro|load   run only the micro benchmarks or only the process-level load run (default: both)
+  --only micro|load|replicas
+                      run only the micro benchmarks, only the process-level load run (default: both), or
+                      the replica run: webhook mode, 1 replica on SQLite against 1, 2 and 3 on PostgreSQL
+                      (--store postgres://... or the local test server; --n, --c, --rounds apply)
 load run options:
   --n N               customers in all (default 600)
   --c C               customers at a time (default 200)
@@ -30,7 +33,7 @@ load run options:
   --json FILE         also write the reports as JSON`;
 
 export interface LoadArgs {
-  only?: "micro" | "load" | undefined;
+  only?: "micro" | "load" | "replicas" | undefined;
   count: number;
   concurrency: number;
   store?: string | undefined;
@@ -60,7 +63,9 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     return n;
   };
   const only = value("--only");
-  if (only !== undefined && only !== "micro" && only !== "load") throw new Error(`--only takes micro or load\n${USAGE}`);
+  if (only !== undefined && only !== "micro" && only !== "load" && only !== "replicas") {
+    throw new Error(`--only takes micro, load or replicas\n${USAGE}`);
+  }
   return {
     only,
     count: count("--n", 600),
@@ -90,10 +95,16 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** One directory per bot: each thread writes its own profile (tsx's module loader runs on a worker thread). */
 const profileOptions = (dir: string | undefined, name: string) => (dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : []);
 
+/** The lead bot's command as the options say, built first when it runs compiled. */
+export function leadBotCommand(args: Pick<LoadArgs, "compiled" | "cmd">): Command {
+  const command = args.compiled ? transpiledBotCommand(ROOT) : directCommand(args.cmd ?? startScript(ROOT), ROOT);
+  ensureBuilt(command, ROOT, (line) => console.log(line));
+  return command;
+}
+
 /** Runs the load bench and prints its report; false when a customer did not get their lead. */
 export async function loadBench(args: LoadArgs): Promise<boolean> {
-  const botCommand = args.compiled ? transpiledBotCommand(ROOT) : directCommand(args.cmd ?? startScript(ROOT), ROOT);
-  ensureBuilt(botCommand, ROOT, (line) => console.log(line));
+  const botCommand = leadBotCommand(args);
   const plainCommand = referenceCommand(ROOT, botCommand);
   const profDir = args.cpuProfDir && resolve(args.cpuProfDir);
   if (profDir) mkdirSync(profDir, { recursive: true });

@@ -3,14 +3,15 @@
  * unless compared within one run). Prints the machine, then each measurement with a baseline measured
  * in the same run, so the ratio is what to compare between runs and machines.
  *
- * `npm run bench -- --only micro|load` runs one part; the load part's options are in USAGE below.
+ * `npm run bench -- --only micro|load|replicas` runs one part; the load part's options are in USAGE below.
  */
 import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { normalizePhone } from "../../src/phone.js";
 import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp } from "../harness/test-app.js";
-import { loadBench, parseLoadArgs, USAGE } from "./load-cli.js";
+import { leadBotCommand, loadBench, parseLoadArgs, USAGE } from "./load-cli.js";
+import { replicaBench } from "./replicas.js";
 
 interface Result {
   name: string;
@@ -86,9 +87,10 @@ if (args.includes("--help")) {
 const load = parseLoadArgs(args);
 const cpu = cpus();
 console.log(`machine: ${cpu[0]?.model ?? "unknown CPU"} x${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
-if (load.only !== "load") {
+if (load.only === undefined || load.only === "micro") {
   for (const r of [...phoneRules(), ...(await endToEnd(100))]) {
     console.log(`${r.name.padEnd(66)} ${r.value.toFixed(r.value < 10 ? 2 : 0).padStart(10)} ${r.unit}`);
   }
 }
-if (load.only !== "micro" && !(await loadBench(load))) process.exitCode = 1;
+if ((load.only === undefined || load.only === "load") && !(await loadBench(load))) process.exitCode = 1;
+if (load.only === "replicas" && !(await replicaBench(leadBotCommand(load), load))) process.exitCode = 1;
