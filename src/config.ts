@@ -1,5 +1,6 @@
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { z } from "zod";
+import { isRecord } from "./guards.js";
 
 /** How the bot signs in to Brainysoft: a static token, or a log-in whose token it caches. */
 export type BrainysoftAuth = { kind: "token"; token: string } | { kind: "login"; userName: string; password: string; customerKey: string };
@@ -81,7 +82,7 @@ const country = z
   .string()
   .transform((c) => c.toUpperCase())
   .refine((c) => isSupportedCountry(c), "must be a two-letter ISO country code such as RU")
-  .transform((c) => c as CountryCode);
+  .transform((c) => c as CountryCode); // isSupportedCountry checked it, but is no type guard
 
 const idList = z
   .string()
@@ -95,7 +96,7 @@ const boolean = z
 const jsonObject = z.string().transform((text, ctx) => {
   try {
     const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (isRecord(value)) return value;
   } catch {
     // reported below
   }

@@ -102,7 +102,7 @@ const ERROR_FIELDS = ["code", "method", "error_code", "description"] as const;
 function safeError(err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return err;
   const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
-  const fields = err as unknown as Record<string, unknown>;
+  const fields = err as unknown as Record<string, unknown>; // an Error's own fields (code, status…) by name
   for (const key of ERROR_FIELDS) if (fields[key] !== undefined) out[key] = fields[key];
   if (depth < 3) {
     // grammY's HttpError keeps the network error in `error`; standard errors chain through `cause`.

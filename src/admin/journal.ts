@@ -1,6 +1,6 @@
 /**
  * What goes into the event journal admins read with /logs, and how: one place for the event kinds,
- * who an actor is, and the format of a Brainysoft call's record (which /stats reads latencies from).
+ * who an actor is, and the record of a Brainysoft call (its latency and status also in columns, for /stats).
  */
 import type { CreateLeadResult } from "../brainysoft/client.js";
 import type { OutboxListener, SubmitOutcome } from "../leads/outbox.js";
@@ -8,6 +8,7 @@ import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { EventJournal, LeadRecord, NewLead } from "../store/types.js";
 import { formatDuration, type Tr } from "./format.js";
+import { isRecord } from "../guards.js";
 
 /** Things that happen to a lead. */
 export const LEAD_KINDS = ["received", "delivered", "queued", "duplicate", "rejected", "failed", "retried"] as const;
@@ -27,12 +28,6 @@ function actorOf(lead: Pick<NewLead, "actor" | "agentId" | "userId">): Actor {
 export function crmCallDetail(result: CreateLeadResult): string {
   const head = `${result.kind} ${result.status ?? "-"} ${result.latencyMs}ms`;
   return "detail" in result ? `${head} ${result.detail}` : head;
-}
-
-/** The latency of a recorded Brainysoft call, read back from crmCallDetail's format. */
-export function crmCallLatency(detail: string | undefined): number | undefined {
-  const match = /^\S+ \S+ (\d+)ms\b/.exec(detail ?? "");
-  return match ? Number(match[1]) : undefined;
 }
 
 /** Long digit runs (a phone, a card) never reach the journal through an error message. */
@@ -62,8 +57,9 @@ const CODES: ReadonlySet<string> = new Set<CodedDetail["code"]>(["field", "gave-
 function readCodedDetail(detail: string | undefined): CodedDetail | undefined {
   if (!detail?.startsWith("{")) return undefined;
   try {
-    const parsed = JSON.parse(detail) as { code?: unknown };
-    return typeof parsed.code === "string" && CODES.has(parsed.code) ? (parsed as CodedDetail) : undefined;
+    const parsed: unknown = JSON.parse(detail);
+    // Only the code is checked: the numbers beside it were written by codedDetail from a CodedDetail.
+    return isRecord(parsed) && typeof parsed.code === "string" && CODES.has(parsed.code) ? (parsed as CodedDetail) : undefined;
   } catch {
     return undefined;
   }
@@ -125,6 +121,9 @@ export function createLeadJournal(deps: { events: EventJournal; now?: () => numb
         actor: "system",
         source: "brainysoft",
         leadId: lead.id,
+        // The numbers in columns of their own for /stats; the detail says it all in one line for /logs.
+        latencyMs: result.latencyMs,
+        httpStatus: result.status,
         detail: scrubDetail(crmCallDetail(result)),
       });
       const event = leadEvent(outcome, result);

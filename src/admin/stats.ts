@@ -7,7 +7,6 @@
 import type { LeadEvent, LeadRecord, LeadState, Store } from "../store/types.js";
 import type { ChartDay } from "./chart.js";
 import { formatLocalTime, sourceKey, startOfDay, type SourceOf } from "./format.js";
-import { crmCallLatency } from "./journal.js";
 
 export interface PeriodStats {
   leads: number;
@@ -66,7 +65,7 @@ function period(leads: readonly LeadRecord[], duplicates: number, calls: readonl
   const corrected = leads.filter((l) => l.state === "rejected" && l.lastError?.startsWith("field-")).length;
   const finished = byState.delivered + byState.rejected + byState.failed - corrected;
   const latencies = calls
-    .map((e) => crmCallLatency(e.detail))
+    .map((e) => e.latencyMs)
     .filter((ms): ms is number => ms !== undefined)
     .sort((a, b) => a - b);
   return {

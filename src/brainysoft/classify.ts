@@ -8,6 +8,7 @@
  * cut off, "ok" without an id) is "unconfirmed". The core may have created the lead, so sending it
  * again could make a second one: it is held for a human, never re-sent automatically.
  */
+import { isRecord } from "../guards.js";
 
 export type LeadField = "firstName" | "mobilePhone";
 
@@ -65,7 +66,7 @@ function errorCode(body: unknown): string | undefined {
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return isRecord(v) ? v : undefined;
   } catch {
     return undefined;
   }

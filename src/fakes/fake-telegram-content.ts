@@ -89,7 +89,8 @@ export function checkReplyMarkup(markup: unknown): void {
   if (rows === undefined) return;
   if (!Array.isArray(rows) || !rows.every(Array.isArray))
     throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
-  for (const row of rows as unknown[][]) {
+  const grid: readonly (readonly unknown[])[] = rows; // arrays of arrays, checked just above
+  for (const row of grid) {
     for (const button of row) {
       if (!button || typeof button !== "object") throw bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
       const b = button as Record<string, unknown>; // an object, checked above

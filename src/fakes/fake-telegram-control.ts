@@ -20,6 +20,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeTelegram, FakeUser, SentMessage } from "./fake-telegram.js";
+import { isRecord, parseJson } from "../guards.js";
 
 class ControlError extends Error {
   constructor(
@@ -59,7 +60,7 @@ async function route(fake: FakeTelegram, req: IncomingMessage, url: URL): Promis
         return { update_id: fake.sendText(userOf(body), text, { ...chatIdOf(body), ...(chatType ? { chatType } : {}) }) };
       }
       case "/control/contact": {
-        const contact = body.contact as Record<string, unknown> | undefined;
+        const contact = isRecord(body.contact) ? body.contact : undefined;
         if (!contact || typeof contact.phone_number !== "string" || typeof contact.first_name !== "string") {
           throw new ControlError(400, "contact needs phone_number and first_name");
         }
@@ -83,8 +84,8 @@ async function route(fake: FakeTelegram, req: IncomingMessage, url: URL): Promis
       }
       case "/control/update": {
         const update = body.update;
-        if (!update || typeof update !== "object" || Array.isArray(update)) throw new ControlError(400, "update must be an object");
-        return { update_id: fake.injectRaw(update as Record<string, unknown>) };
+        if (!isRecord(update)) throw new ControlError(400, "update must be an object");
+        return { update_id: fake.injectRaw(update) };
       }
     }
   }
@@ -138,7 +139,7 @@ function withoutFileContent(m: SentMessage): SentMessage {
 }
 
 function userOf(body: Record<string, unknown>): FakeUser {
-  const user = body.user as Record<string, unknown> | undefined;
+  const user = isRecord(body.user) ? body.user : undefined;
   if (!user || typeof user.id !== "number" || !Number.isSafeInteger(user.id) || typeof user.first_name !== "string") {
     throw new ControlError(400, "user needs a numeric id and a first_name");
   }
@@ -166,6 +167,7 @@ function intQuery(query: URLSearchParams, key: string): number | undefined {
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Buffers: nothing set an encoding on it.
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > 1024 * 1024) throw new ControlError(413, "control request body too large");
@@ -174,8 +176,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") return {};
   try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    const value = parseJson(text);
+    if (isRecord(value)) return value;
   } catch {
     // reported below
   }

@@ -98,7 +98,7 @@ export function parseTelegramHtml(html: string): ParsedHtml {
 
   let decodedSurrogate = false;
   for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
+    const c = src[i] ?? 0; // i < src.length
     if (c === 0x26 /* & */) {
       const ref = decodeReference(i);
       if (ref) {
@@ -191,7 +191,7 @@ export function parseTelegramHtml(html: string): ParsedHtml {
       .toLowerCase();
     while (isSpace(at(i))) i++;
     if (at(i) !== 0x3e) fail(`Unclosed end tag at byte offset ${begin}`);
-    const tag = open.pop()!;
+    const tag = open.pop()!; // something is open: an end tag with nothing open failed above
     // `</>` closes whatever is open, as in Telegram.
     if (endName !== "" && endName !== tag.name) {
       fail(`Unmatched end tag at byte offset ${begin}, expected "</${tag.name}>", found "</${endName}>"`);

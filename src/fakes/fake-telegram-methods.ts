@@ -7,6 +7,7 @@
  */
 import { ApiFailure, bad, intParam, type Params } from "./fake-telegram-wire.js";
 import type { MultipartFile } from "./fake-telegram-multipart.js";
+import { parseJson } from "../guards.js";
 
 /** A type as the reference writes it; a trailing "!" marks a required parameter. */
 type ParamSpec = string;
@@ -136,7 +137,7 @@ const UNREADABLE: Record<string, string> = {
 function jsonValue(value: unknown): unknown {
   if (typeof value !== "string") return value;
   try {
-    return JSON.parse(value) as unknown;
+    return parseJson(value);
   } catch {
     return undefined;
   }

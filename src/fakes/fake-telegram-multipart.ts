@@ -85,7 +85,8 @@ function parseDisposition(value: string): Map<string, string> {
   const re = /;\s*([a-zA-Z*]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
   for (let m = re.exec(value); m; m = re.exec(value)) {
     const quoted = m[2];
-    params.set(m[1]!.toLowerCase(), quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : m[3]!.trim());
+    const [, name = "", , plain = ""] = m;
+    params.set(name.toLowerCase(), quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : plain.trim());
   }
   return params;
 }

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeApiError } from "./fake-telegram-types.js";
 import { MultipartError, parseMultipart, type MultipartFile } from "./fake-telegram-multipart.js";
+import { isRecord, parseJson } from "../guards.js";
 
 export type Params = Record<string, unknown>;
 
@@ -30,10 +31,7 @@ export const unixNow = () => Math.floor(Date.now() / 1000);
 /** JSON with sorted keys, so that equal keyboards compare equal whatever their key order. */
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? // a plain object, checked just before
-        Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
+    isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 }
 
@@ -62,7 +60,7 @@ export function jsonParam(p: Params, key: string, errorText: string): unknown {
   const v = p[key];
   if (typeof v !== "string") return v ?? undefined;
   try {
-    return JSON.parse(v) as unknown;
+    return parseJson(v);
   } catch {
     throw bad(errorText);
   }

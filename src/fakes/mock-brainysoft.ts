@@ -7,6 +7,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isRecord, parseJson } from "../guards.js";
 
 /** Token accepted when neither `token` nor `login` is given. */
 export const MOCK_DEFAULT_TOKEN = "mock-token";
@@ -89,10 +90,10 @@ const error = (code: string, message: string) => envelope("error", { code, messa
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  for await (const chunk of req) chunks.push(chunk as Buffer); // Buffers: nothing set an encoding on it
   try {
-    const v: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    const v = parseJson(Buffer.concat(chunks).toString("utf8"));
+    return isRecord(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -275,7 +276,7 @@ export async function startMockBrainysoft(options: MockBrainysoftOptions = {}): 
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address() as AddressInfo; // listening on TCP: an address, not a pipe name
 
   return {
     baseUrl: `http://127.0.0.1:${port}${PREFIX}`,

@@ -15,6 +15,7 @@ export function combineListeners(...listeners: OutboxListener[]): OutboxListener
     if (takers.length === 0) continue;
     // Every hook has the same shape (arguments in, promise or nothing out); the cast only says so.
     (combined as Record<Hook, (...args: unknown[]) => Promise<void>>)[hook] = async (...args: unknown[]) => {
+      // As above: each taker's hook has that shape.
       for (const listener of takers) await (listener[hook] as (...a: unknown[]) => Promise<void> | void).apply(listener, args);
     };
   }

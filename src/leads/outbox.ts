@@ -256,7 +256,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       })
       .catch((error: unknown) => {
         log.error({ err: error, lead: lead.id }, "lead delivery attempt failed unexpectedly");
-        return { kind: "queued", lead } as SubmitOutcome;
+        const queued: SubmitOutcome = { kind: "queued", lead };
+        return queued;
       })
       .finally(() => inFlight.delete(lead.id));
     inFlight.set(lead.id, promise);

@@ -13,6 +13,7 @@ export async function handleUpdateSafely(bot: Bot<BotContext>, update: Update, l
     await bot.handleUpdate(update);
   } catch (error) {
     try {
+      // instanceof cannot know the context type: this bot's errors carry its context.
       if (error instanceof BotError) await bot.errorHandler(error as BotError<BotContext>);
       else throw error;
     } catch (unhandled) {

@@ -104,6 +104,12 @@ const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX IF NOT EXISTS leads_user_created ON leads (user_id, created_at);
   CREATE INDEX IF NOT EXISTS leads_unnotified ON leads (id) WHERE notified = 0;
   `,
+  // 5: a Brainysoft call's latency and HTTP status as numbers, for /stats (they were only in the detail
+  // text). Calls recorded before stay without them: /stats' latency then counts the newer calls.
+  `
+  ALTER TABLE events ADD COLUMN latency_ms INTEGER;
+  ALTER TABLE events ADD COLUMN http_status INTEGER;
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -119,7 +125,7 @@ export class NewerSchemaError extends Error {
 }
 
 function userVersion(db: Database.Database): number {
-  return db.pragma("user_version", { simple: true }) as number;
+  return db.prepare<[], number>("PRAGMA user_version").pluck().get() ?? 0;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** LeadStore on PostgreSQL, the same statements as sqlite-leads.ts in PostgreSQL's dialect. */
 import { ADVISORY_XACT_LOCK, type PgDb } from "./postgres-db.js";
-import { LEAD_STATES } from "./sqlite-leads.js";
+import { zeroByState } from "./sqlite-leads.js";
 import { leaseColumns, type DeliveryErrorClass, type LeadRecord, type LeadState, type LeadStore } from "./types.js";
 
 interface LeadRow {
@@ -11,14 +11,15 @@ interface LeadRow {
   last_name: string | null;
   phone: string;
   source: string;
-  actor: string;
+  // The CHECK constraints keep actor and state within their unions; last_error is written only from DeliveryErrorClass.
+  actor: LeadRecord["actor"];
   agent_id: number | null;
   consent_at: number | null;
   locale: string;
-  state: string;
+  state: LeadState;
   attempts: number;
   brainysoft_id: number | null;
-  last_error: string | null;
+  last_error: DeliveryErrorClass | null;
   created_at: number;
   updated_at: number;
   next_attempt_at: number;
@@ -35,16 +36,14 @@ function toRecord(row: LeadRow): LeadRecord {
     lastName: row.last_name ?? undefined,
     phone: row.phone,
     source: row.source,
-    // The CHECK constraints keep these columns within their unions.
-    actor: row.actor as LeadRecord["actor"],
+    actor: row.actor,
     agentId: row.agent_id ?? undefined,
     consentAt: row.consent_at ?? undefined,
     locale: row.locale,
-    state: row.state as LeadState,
+    state: row.state,
     attempts: row.attempts,
     brainysoftId: row.brainysoft_id ?? undefined,
-    // Written only from DeliveryErrorClass values.
-    lastError: (row.last_error ?? undefined) as DeliveryErrorClass | undefined,
+    lastError: row.last_error ?? undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     nextAttemptAt: row.next_attempt_at,
@@ -167,9 +166,9 @@ export function postgresLeadStore(db: PgDb): LeadStore {
       return row?.n ?? 0;
     },
     countByState: async () => {
-      const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;
-      for (const { state, n } of await db.rows<{ state: string; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`)) {
-        result[state as LeadState] = n;
+      const result = zeroByState();
+      for (const { state, n } of await db.rows<{ state: LeadState; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`)) {
+        result[state] = n;
       }
       return result;
     },

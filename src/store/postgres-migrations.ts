@@ -95,6 +95,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS leads_user_created ON leads (user_id, created_at);
   CREATE INDEX IF NOT EXISTS leads_unnotified ON leads (id) WHERE NOT notified;
   `,
+  // 3: a Brainysoft call's latency and HTTP status as numbers, for /stats (as SQLite's migration 5).
+  `
+  ALTER TABLE events ADD COLUMN latency_ms INTEGER;
+  ALTER TABLE events ADD COLUMN http_status INTEGER;
+  `,
 ];
 
 /** The schema version this build writes. */

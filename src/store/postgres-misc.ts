@@ -1,6 +1,7 @@
 /** The event journal and the small stores on PostgreSQL, the same statements as sqlite-events.ts and sqlite-misc.ts. */
 import type { PgDb, Queryable } from "./postgres-db.js";
 import type { EventJournal, KeyValueStore, LeadEvent, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
+import { parseJson } from "../guards.js";
 
 interface EventRow {
   id: number;
@@ -12,6 +13,8 @@ interface EventRow {
   lead_id: number | null;
   brainysoft_id: number | null;
   detail: string | null;
+  latency_ms: number | null;
+  http_status: number | null;
 }
 
 function toEvent(row: EventRow): LeadEvent {
@@ -25,6 +28,8 @@ function toEvent(row: EventRow): LeadEvent {
     leadId: row.lead_id ?? undefined,
     brainysoftId: row.brainysoft_id ?? undefined,
     detail: row.detail ?? undefined,
+    latencyMs: row.latency_ms ?? undefined,
+    httpStatus: row.http_status ?? undefined,
   };
 }
 
@@ -33,8 +38,8 @@ export function postgresEventJournal(db: PgDb): EventJournal {
   return {
     record: async (event) => {
       await db.run(
-        `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
           event.at ?? Date.now(),
           event.kind,
@@ -44,6 +49,8 @@ export function postgresEventJournal(db: PgDb): EventJournal {
           event.leadId ?? null,
           event.brainysoftId ?? null,
           event.detail ?? null,
+          event.latencyMs ?? null,
+          event.httpStatus ?? null,
         ],
       );
     },
@@ -133,7 +140,7 @@ export function postgresKeyValueStore(db: PgDb): KeyValueStore<unknown> {
   return {
     read: async (key) => {
       const [row] = await db.rows<{ value: string }>(`SELECT value FROM conversations WHERE key = $1`, [key]);
-      return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
+      return row === undefined ? undefined : parseJson(row.value);
     },
     // JSON.stringify(undefined) is undefined, whatever its type says.
     write: (key, value, handledUpdate) => changeAndMark(key, JSON.stringify(value) as string | undefined, handledUpdate),

@@ -24,6 +24,7 @@ import {
 } from "./postgres-misc.js";
 import { FINAL_STATES } from "./sqlite-leads.js";
 import type { Store } from "./types.js";
+import { errorCode } from "../guards.js";
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (DATABASE_URL). */
@@ -67,7 +68,7 @@ function openError(target: string, error: unknown): StoreOpenError {
       { cause: error },
     );
   }
-  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  const code = errorCode(error) ?? "";
   const message = oneLine(error instanceof Error ? error.message : String(error));
   const why = code && !message.includes(code) ? `${message} (${code})` : message;
   if (code === "28P01" || code === "28000") {

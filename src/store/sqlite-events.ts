@@ -12,6 +12,8 @@ interface EventRow {
   lead_id: number | null;
   brainysoft_id: number | null;
   detail: string | null;
+  latency_ms: number | null;
+  http_status: number | null;
 }
 
 function toEvent(row: EventRow): LeadEvent {
@@ -25,13 +27,15 @@ function toEvent(row: EventRow): LeadEvent {
     leadId: row.lead_id ?? undefined,
     brainysoftId: row.brainysoft_id ?? undefined,
     detail: row.detail ?? undefined,
+    latencyMs: row.latency_ms ?? undefined,
+    httpStatus: row.http_status ?? undefined,
   };
 }
 
 export function sqliteEventJournal(db: Database.Database): EventJournal {
   const insert = db.prepare<Record<string, string | number | null>>(
-    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail)
-     VALUES (@at, @kind, @actor, @source, @maskedPhone, @leadId, @brainysoftId, @detail)`,
+    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
+     VALUES (@at, @kind, @actor, @source, @maskedPhone, @leadId, @brainysoftId, @detail, @latencyMs, @httpStatus)`,
   );
   // One statement for every filter combination: a NULL parameter switches its condition off.
   // Kinds travel as a JSON array so the list can have any length.
@@ -65,6 +69,8 @@ export function sqliteEventJournal(db: Database.Database): EventJournal {
         leadId: event.leadId ?? null,
         brainysoftId: event.brainysoftId ?? null,
         detail: event.detail ?? null,
+        latencyMs: event.latencyMs ?? null,
+        httpStatus: event.httpStatus ?? null,
       });
     },
     recent: async (limit, offset, filter) =>

@@ -10,7 +10,10 @@ import {
   type NewLead,
 } from "./types.js";
 
-export const LEAD_STATES: readonly LeadState[] = ["pending", "delivered", "duplicate", "rejected", "failed"];
+/** Every state with a count of 0, for countByState. */
+export function zeroByState(): Record<LeadState, number> {
+  return { pending: 0, delivered: 0, duplicate: 0, rejected: 0, failed: 0 };
+}
 /** States a lead never leaves on its own; purge may delete these. */
 export const FINAL_STATES: readonly LeadState[] = ["delivered", "duplicate", "rejected", "failed"];
 
@@ -22,14 +25,15 @@ export interface LeadRow {
   last_name: string | null;
   phone: string;
   source: string;
-  actor: string;
+  // The CHECK constraints keep actor and state within their unions; last_error is written only from DeliveryErrorClass.
+  actor: LeadRecord["actor"];
   agent_id: number | null;
   consent_at: number | null;
   locale: string;
-  state: string;
+  state: LeadState;
   attempts: number;
   brainysoft_id: number | null;
-  last_error: string | null;
+  last_error: DeliveryErrorClass | null;
   created_at: number;
   updated_at: number;
   next_attempt_at: number;
@@ -46,14 +50,14 @@ export function toRecord(row: LeadRow): LeadRecord {
     lastName: row.last_name ?? undefined,
     phone: row.phone,
     source: row.source,
-    actor: row.actor as LeadRecord["actor"],
+    actor: row.actor,
     agentId: row.agent_id ?? undefined,
     consentAt: row.consent_at ?? undefined,
     locale: row.locale,
-    state: row.state as LeadState,
+    state: row.state,
     attempts: row.attempts,
     brainysoftId: row.brainysoft_id ?? undefined,
-    lastError: (row.last_error ?? undefined) as DeliveryErrorClass | undefined,
+    lastError: row.last_error ?? undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     nextAttemptAt: row.next_attempt_at,
@@ -131,7 +135,7 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
           AND NOT (state = 'rejected' AND last_error IN ('field-firstName', 'field-mobilePhone'))`,
     )
     .pluck();
-  const counts = db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`);
+  const counts = db.prepare<[], { state: LeadState; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`);
 
   const insertUnlessDuplicate = db.transaction(
     (lead: NewLead, windowMs: number, now: number, lease?: FirstLease): { lead: LeadRecord; duplicate: boolean } => {
@@ -192,8 +196,8 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
       ).map(toRecord),
     countByUserSince: async (userId, since) => byUserSince.get(userId, since) ?? 0,
     countByState: async () => {
-      const result = Object.fromEntries(LEAD_STATES.map((s) => [s, 0])) as Record<LeadState, number>;
-      for (const { state, n } of counts.all()) result[state as LeadState] = n;
+      const result = zeroByState();
+      for (const { state, n } of counts.all()) result[state] = n;
       return result;
     },
   };

@@ -1,6 +1,7 @@
 /** The small stores on better-sqlite3: processed update ids, agent roles, conversation state. */
 import type Database from "better-sqlite3";
 import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
+import { parseJson } from "../guards.js";
 
 /** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
 export function sqliteUpdateDeduplicator(db: Database.Database): Omit<UpdateDeduplicator, "claim"> {
@@ -45,7 +46,7 @@ export function sqliteKeyValueStore(db: Database.Database): KeyValueStore<unknow
   return {
     read: async (key) => {
       const json = read.get(key);
-      return json === undefined ? undefined : (JSON.parse(json) as unknown);
+      return json === undefined ? undefined : parseJson(json);
     },
     write: async (key, value, handledUpdate) => {
       // JSON.stringify(undefined) is undefined, whatever its type says.

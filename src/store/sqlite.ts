@@ -22,6 +22,7 @@ import { sqliteEventJournal } from "./sqlite-events.js";
 import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
 import { localCoordination, sqliteLeadLeases, sqliteUpdateClaims, sqliteWindowCounters } from "./sqlite-replicas.js";
 import type { Store } from "./types.js";
+import { errorCode } from "../guards.js";
 
 export { StoreOpenError };
 
@@ -49,8 +50,8 @@ function oneLine(text: string): string {
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const text = typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+    const code = errorCode(error);
+    const text = code !== undefined && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
     return oneLine(text);
   }
   return oneLine(String(error));
@@ -65,7 +66,7 @@ function openError(file: string, error: unknown): StoreOpenError {
       { cause: error },
     );
   }
-  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  const code = errorCode(error) ?? "";
   if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) {
     return new StoreOpenError(
       `${file} is not a usable SQLite database (${describe(error)}); ` +
@@ -95,7 +96,7 @@ function checkWritable(dataDir: string, file: string): void {
     fs.mkdirSync(dataDir, { recursive: true });
   } catch (error) {
     const what =
-      (error as NodeJS.ErrnoException).code === "EEXIST"
+      errorCode(error) === "EEXIST"
         ? `The data directory ${dataDir} exists but is not a directory`
         : `Cannot create the data directory ${dataDir} (${describe(error)})`;
     throw new StoreOpenError(`${what}; ${WRITE_ACCESS}.`, { cause: error });
@@ -105,8 +106,7 @@ function checkWritable(dataDir: string, file: string): void {
     try {
       fs.accessSync(target, fs.constants.W_OK);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" && target !== dataDir) continue;
+      if (errorCode(error) === "ENOENT" && target !== dataDir) continue;
       throw new StoreOpenError(`Cannot write to ${target} (${describe(error)}); ${WRITE_ACCESS}.`, { cause: error });
     }
   }
@@ -129,8 +129,11 @@ function configure(db: Database.Database, file: string): void {
   // cross-checks, so cheap) also catches damaged table pages while the file is small enough.
   db.prepare("SELECT count(*) FROM sqlite_schema").get();
   if (fs.statSync(file).size <= QUICK_CHECK_MAX_BYTES) {
-    const problems = db.pragma("quick_check(5)", { simple: false }) as Array<{ quick_check: string }>;
-    const report = problems.map((row) => row.quick_check).filter((line) => line !== "ok");
+    const report = db
+      .prepare<[], string>("PRAGMA quick_check(5)")
+      .pluck()
+      .all()
+      .filter((line) => line !== "ok");
     if (report.length > 0) {
       throw new StoreOpenError(
         `${file} is damaged (${oneLine(report.join("; "))}); restore it from a backup, or move it aside to start with an empty store.`,

@@ -67,6 +67,9 @@ export interface LeadEvent {
   leadId?: number | undefined;
   brainysoftId?: number | undefined;
   detail?: string | undefined;
+  /** A Brainysoft call's (crm-ok, crm-error): how long it took, and the HTTP status when one came. */
+  latencyMs?: number | undefined;
+  httpStatus?: number | undefined;
 }
 
 export type NewLeadEvent = Omit<LeadEvent, "id" | "at"> & { at?: number };

@@ -13,6 +13,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { Store } from "./types.js";
+import { errorCode } from "../guards.js";
 
 export interface WriteProblem {
   /** Unix ms of the first failed write of this episode (for messages). */
@@ -62,9 +63,9 @@ export interface WriteHealthOptions {
 
 /** "SQLITE_FULL: database or disk is full": what failed, in one line. */
 export function describeWriteError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  const line = typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
+  const line = code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
   return line.replace(/\s+/g, " ").trim().slice(0, 200);
 }
 
@@ -73,8 +74,8 @@ const UNREACHABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|E
 
 /** True for a failure to reach the store at all, as opposed to a store that answered and refused. */
 export function isUnreachable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && UNREACHABLE_CODES.test(code)) return true;
+  const code = errorCode(error);
+  if (code !== undefined && UNREACHABLE_CODES.test(code)) return true;
   const message = error instanceof Error ? error.message : String(error);
   // node-postgres says these without a code.
   return /connection terminated|timeout exceeded when trying to connect|connection error|not queryable/i.test(message);

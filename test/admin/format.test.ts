@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, formatLocalTime, sourceKey, sourceLabel, startOfDay } from "../../src/admin/format.js";
-import { crmCallDetail, crmCallLatency, scrubDetail } from "../../src/admin/journal.js";
+import { crmCallDetail, scrubDetail } from "../../src/admin/journal.js";
 import { percentile } from "../../src/admin/stats.js";
 import { createTranslate } from "../../src/i18n.js";
 
@@ -45,12 +45,10 @@ describe("admin formatting", () => {
     expect(startOfDay(at, 6)).toBe(new Date(2025, 1, 27).getTime());
   });
 
-  it("Brainysoft call records keep the latency readable back, and errors lose long digit runs", () => {
+  it("Brainysoft call records say the call in one line, and errors lose long digit runs", () => {
     const detail = crmCallDetail({ kind: "transient", status: 503, latencyMs: 1520, detail: "HTTP 503 non-JSON body" });
     expect(detail).toBe("transient 503 1520ms HTTP 503 non-JSON body");
-    expect(crmCallLatency(detail)).toBe(1520);
-    expect(crmCallLatency(crmCallDetail({ kind: "transient", latencyMs: 7, detail: "timeout after 2000ms" }))).toBe(7);
-    expect(crmCallLatency("something else")).toBeUndefined();
+    expect(crmCallDetail({ kind: "transient", latencyMs: 7, detail: "timeout after 2000ms" })).toBe("transient - 7ms timeout after 2000ms");
     expect(scrubDetail("Bad Request: +7 (977) 620-07-77 and chat 12345")).toBe("Bad Request: [digits] and chat 12345");
     expect(scrubDetail("x".repeat(400))).toHaveLength(300);
   });

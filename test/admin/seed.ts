@@ -54,8 +54,18 @@ export async function seedStore(dataDir: string, leads: SeedLead[], events: NewL
     if (seed.state === "delivered") {
       brainysoftId += 1;
       await store.leads.markDelivered(lead.id, brainysoftId, seed.at);
-      const detail = crmCallDetail({ kind: "created", leadId: brainysoftId, status: 201, latencyMs: seed.latencyMs ?? 100 });
-      await store.events.record({ at: seed.at, kind: "crm-ok", actor: "system", source: "brainysoft", leadId: lead.id, detail });
+      const call = { kind: "created", leadId: brainysoftId, status: 201, latencyMs: seed.latencyMs ?? 100 } as const;
+      const detail = crmCallDetail(call);
+      await store.events.record({
+        at: seed.at,
+        kind: "crm-ok",
+        actor: "system",
+        source: "brainysoft",
+        leadId: lead.id,
+        detail,
+        latencyMs: call.latencyMs,
+        httpStatus: call.status,
+      });
       await store.events.record({ at: seed.at, kind: "delivered", ...about, brainysoftId });
     } else if (seed.state === "pending") {
       // Not due for a month: the app's worker leaves it alone, so it stays in the queue.

@@ -95,25 +95,36 @@ function leadState(i: number): "delivered" | "duplicate" | "rejected" | "failed"
 }
 
 /** The journal of lead i: its first call failed and it was queued, then delivered (or refused, or given up). */
-function leadEvents(
-  state: ReturnType<typeof leadState>,
-  count: number,
-): { kind: string; actor: "lead" | "system"; detail: string | null }[] {
+interface SeedEvent {
+  kind: string;
+  actor: "lead" | "system";
+  detail: string | null;
+  /** A Brainysoft call's numbers, as the journal records them. */
+  call?: { latencyMs: number; status: number };
+}
+
+function leadEvents(state: ReturnType<typeof leadState>, count: number): SeedEvent[] {
   const last = state === "delivered" || state === "duplicate" ? "delivered" : state;
-  const lastCall =
+  const failedCall: SeedEvent = {
+    kind: "crm-error",
+    actor: "system",
+    detail: "transient 503 120ms HTTP 503",
+    call: { latencyMs: 120, status: 503 },
+  };
+  const lastCall: SeedEvent =
     state === "delivered" || state === "duplicate"
-      ? "created 200 85ms"
+      ? { kind: "crm-ok", actor: "system", detail: "created 200 85ms", call: { latencyMs: 85, status: 200 } }
       : state === "rejected"
-        ? "rejected 400 90ms VALIDATION_ERROR"
-        : "transient 503 120ms HTTP 503";
-  const events: { kind: string; actor: "lead" | "system"; detail: string | null }[] = [
+        ? { kind: "crm-error", actor: "system", detail: "rejected 400 90ms VALIDATION_ERROR", call: { latencyMs: 90, status: 400 } }
+        : failedCall;
+  const events: SeedEvent[] = [
     { kind: "received", actor: "lead", detail: null },
-    { kind: "crm-error", actor: "system", detail: "transient 503 120ms HTTP 503" },
+    failedCall,
     { kind: "queued", actor: "lead", detail: "transient: HTTP 503" },
-    { kind: lastCall.startsWith("created") ? "crm-ok" : "crm-error", actor: "system", detail: lastCall },
+    lastCall,
     { kind: last, actor: "lead", detail: null },
   ];
-  while (events.length < count) events.splice(3, 0, { kind: "crm-error", actor: "system", detail: "transient 503 120ms HTTP 503" });
+  while (events.length < count) events.splice(3, 0, failedCall);
   return events.slice(0, count);
 }
 
@@ -141,7 +152,8 @@ export function seedBigStore(dataDir: string, size: BigStoreSize = BIG_STORE, no
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ru', ?, ?, ?, ?, ?, ?, ?, 1)`,
   );
   const insertEvent = db.prepare(
-    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertConversation = db.prepare(`INSERT INTO conversations (key, value, updated_at) VALUES (?, ?, ?)`);
   const insertUpdate = db.prepare(`INSERT INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
@@ -189,6 +201,8 @@ export function seedBigStore(dataDir: string, size: BigStoreSize = BIG_STORE, no
           id,
           lead && event.kind === "delivered" ? brainysoftId : null,
           event.detail,
+          event.call?.latencyMs ?? null,
+          event.call?.status ?? null,
         );
       }
     }

@@ -439,6 +439,16 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect((await store.events.between(T0 + 3, T0 + 6)).map((e) => e.at)).toEqual([T0 + 3, T0 + 4, T0 + 5]);
     });
 
+    it("keeps a Brainysoft call's latency and HTTP status as numbers", async () => {
+      const store = await openStore();
+      await store.events.record({ at: T0, kind: "crm-error", actor: "system", latencyMs: 1520, httpStatus: 503, detail: "transient" });
+      await store.events.record({ at: T0 + 1, kind: "crm-error", actor: "system", latencyMs: 7, detail: "timeout" });
+      const [timeout, refused] = await store.events.between(T0, T0 + 2).then((events) => events.reverse());
+      expect(refused).toMatchObject({ latencyMs: 1520, httpStatus: 503 });
+      expect(timeout).toMatchObject({ latencyMs: 7 });
+      expect(timeout?.httpStatus).toBeUndefined();
+    });
+
     it("stamps events with the current time when `at` is omitted", async () => {
       const store = await openStore();
       const before = Date.now();

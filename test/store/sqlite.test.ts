@@ -176,10 +176,11 @@ describe("opening", () => {
     const first = openStore({ dataDir });
     const { lead: old } = await first.leads.insertUnlessDuplicate(lead(), HOUR, T0);
     await first.close();
-    // Back to schema 2 as an older build left it: no lease columns, claims or counters.
+    // Back to schema 2 as an older build left it: no lease columns, claims, counters or call numbers.
     const db = new Database(path.join(dataDir, "bot.sqlite"));
     db.exec(`ALTER TABLE leads DROP COLUMN lease_owner; ALTER TABLE leads DROP COLUMN lease_until;
-             ALTER TABLE leads DROP COLUMN lease_attempt; DROP TABLE update_claims; DROP TABLE window_counters;`);
+             ALTER TABLE leads DROP COLUMN lease_attempt; DROP TABLE update_claims; DROP TABLE window_counters;
+             ALTER TABLE events DROP COLUMN latency_ms; ALTER TABLE events DROP COLUMN http_status;`);
     db.pragma("user_version = 2");
     db.close();
 
