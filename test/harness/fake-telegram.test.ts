@@ -103,7 +103,7 @@ describe("getUpdates", () => {
 
   it("answers an older pending poll with 409 when a second poller arrives", async () => {
     const older = api("getUpdates", { timeout: 10 });
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => fake.calls.filter((c) => c.method === "getUpdates").length).toBe(1);
     const newer = api("getUpdates", { timeout: 0 });
     const [o, n] = await Promise.all([older, newer]);
     expect(o.status).toBe(409);
@@ -587,7 +587,7 @@ describe("control routes", () => {
 describe("close", () => {
   it("ends a pending long poll at once", async () => {
     const poll = api("getUpdates", { timeout: 30 });
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => fake.calls.filter((c) => c.method === "getUpdates").length).toBe(1);
     const started = Date.now();
     await fake.close();
     expect((await poll).json).toEqual({ ok: true, result: [] });

@@ -72,15 +72,17 @@ describe("LeadOutbox", () => {
 
   it("keeps a lead through an outage and delivers it once when Brainysoft recovers", async () => {
     crm.setFault("http503");
-    const box = outbox();
+    // Retry delays are read off this clock (at most maxDelayMs, 20 ms, here).
+    let elapsed = 0;
+    const box = outbox({ clock: () => elapsed });
     const result = await box.submit(lead("79776200777"));
     expect(result.kind).toBe("queued");
     expect((await store.leads.get(result.lead.id))?.state).toBe("pending");
-    await new Promise((r) => setTimeout(r, 30));
+    elapsed += 30;
     await box.deliverDue();
     expect(crm.created).toHaveLength(0);
     crm.setFault("none");
-    await new Promise((r) => setTimeout(r, 50));
+    elapsed += 50;
     await box.deliverDue();
     await box.deliverDue();
     expect(crm.created).toHaveLength(1);
@@ -172,7 +174,9 @@ describe("LeadOutbox", () => {
   });
 
   it("delivers a lead once when an observer of the attempt throws", async () => {
+    let elapsed = 0;
     const box = outbox({
+      clock: () => elapsed,
       listener: {
         attempted: () => {
           throw new Error("journal is down");
@@ -182,7 +186,8 @@ describe("LeadOutbox", () => {
     const result = await box.submit(lead("79776200777"));
     expect(result.kind).toBe("created");
     expect(await store.leads.get(result.lead.id)).toMatchObject({ state: "delivered", brainysoftId: crm.created[0]?.id });
-    await new Promise((r) => setTimeout(r, 30));
+    // Past any retry time it could have been given.
+    elapsed += 30;
     expect(await box.deliverDue()).toBe(0);
     expect(crm.received).toHaveLength(1);
   });
