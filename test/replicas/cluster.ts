@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeTelegram, startFakeTelegram } from "../../src/fakes/fake-telegram.js";
 import { type MockBrainysoft, startMockBrainysoft } from "../../src/fakes/mock-brainysoft.js";
+import pg from "pg";
 import { afterAll, afterEach } from "vitest";
+import { quoteIdentifier } from "../../src/store/postgres-migrations.js";
 import { botProcessEnv, type MainProcess, startMainProcess } from "../harness/main-process.js";
 import { TEST_BOT_TOKEN, TEST_CRM_TOKEN } from "../harness/test-app.js";
 import { freePort } from "../runtime/helpers.js";
@@ -41,6 +43,8 @@ export interface Cluster {
   kill(i: number): Promise<void>;
   /** Webhook mode: replica i's /readyz status (0 when it does not answer). */
   readyz(i: number): Promise<number>;
+  /** How many leads the store has recorded a Brainysoft number for. */
+  recordedDeliveries(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...(webhook ? { webhookBalancer: { targets: origins, redeliverRatio: options.redeliverRatio ?? 0 } } : {}),
   });
   const crm = await startMockBrainysoft({ token: TEST_CRM_TOKEN });
+  const inspector = new pg.Pool({ connectionString: options.databaseUrl, max: 1 });
+  inspector.on("error", () => {});
   const dataDir = mkdtempSync(join(tmpdir(), "lead-bot-replicas-"));
   const replicas: (MainProcess | undefined)[] = [];
 
@@ -92,8 +98,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         (response) => response.status,
         () => 0,
       ),
+    async recordedDeliveries() {
+      const { rows } = await inspector.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${quoteIdentifier(options.schema)}.leads WHERE brainysoft_id IS NOT NULL`,
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
     async close() {
       await Promise.all(replicas.map((bot) => bot?.dispose()));
+      await inspector.end();
       await telegram.close();
       await crm.close();
       rmSync(dataDir, { recursive: true, force: true });
