@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { FakeUser } from "../../src/fakes/fake-telegram.js";
 import { startTestApp, TEST_BOT_TOKEN, TEST_CRM_TOKEN, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, customerLead, plain, say, secondAdmin, WAIT } from "./helpers.js";
+import { patternOf } from "../harness/locale.js";
 
 const fridrich: FakeUser = { id: 8001, first_name: "Фридрих", language_code: "ru" };
 const angelina: FakeUser = { id: 8002, first_name: "Ангелина", language_code: "ru" };
@@ -28,15 +29,20 @@ async function session(): Promise<void> {
   await t.telegram.nextMessage(fridrich.id, WAIT);
   await say(t, fridrich, "Фридрих");
   t.telegram.sendContact(fridrich, { phone_number: "+79776200777", first_name: "Фридрих", user_id: fridrich.id });
-  expect(plain(await t.telegram.nextMessage(fridrich.id, WAIT))).toMatch(/принята/);
-  expect(plain(await customerLead(t, angelina, "8 (916) 123-45-67", "spring_promo"))).toMatch(/принята/);
-  expect(plain(await say(t, agent, "Евлампий Скороходов +7 903 111-22-33"))).toMatch(/^✅ Евлампий Скороходов/);
+  expect(plain(await t.telegram.nextMessage(fridrich.id, WAIT))).toMatch(patternOf("lead-created", "ru", { whole: true }));
+  expect(plain(await customerLead(t, angelina, "8 (916) 123-45-67", "spring_promo"))).toMatch(
+    patternOf("lead-created", "ru", { whole: true }),
+  );
+  expect(plain(await say(t, agent, "Евлампий Скороходов +7 903 111-22-33"))).toMatch(
+    patternOf("agent-created", "ru", { whole: true, vars: { name: "Евлампий Скороходов" } }),
+  );
 
   // Outage: the lead waits, admins are alerted; at the recovery Telegram refuses all three messages
   // (two admin alerts, the customer's delayed confirmation with the phone in it).
   t.crm.setFault("http503");
-  expect(plain(await customerLead(t, vsevolod, "+7 926 555-00-11"))).toMatch(/данные сохранены/);
-  for (const who of [admin, secondAdmin]) expect(plain(await t.telegram.nextMessage(who.id, WAIT))).toMatch(/не отвечает/);
+  expect(plain(await customerLead(t, vsevolod, "+7 926 555-00-11"))).toMatch(patternOf("lead-queued", "ru", { whole: true }));
+  for (const who of [admin, secondAdmin])
+    expect(plain(await t.telegram.nextMessage(who.id, WAIT))).toMatch(patternOf("alert-crm-down", "ru", { whole: true }));
   t.telegram.failNext("sendMessage", { code: 400, description: "Bad Request: chat not found" }, 3);
   t.crm.setFault("none");
   await t.crm.waitForCreated(4, WAIT);

@@ -1,5 +1,6 @@
 /** Small pieces shared by the durability tests. */
 import type { FakeTelegram, FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
+import { patternOf } from "../harness/locale.js";
 
 /**
  * A private-chat text message as Telegram sends it, built by the test so that the very same update
@@ -32,14 +33,15 @@ export function numbersSentTo(telegram: FakeTelegram, chatId: number): number[] 
     .filter((n): n is number => n !== undefined);
 }
 
-/** Russian texts the person sees at each step (the fake users speak Russian). */
+/** Messages the person sees at each step (the fake users speak Russian), from the locale files. */
 export const SEES = {
-  greeting: /Здравствуйте/,
-  nameQuestion: /Как вас зовут/,
-  phoneQuestion: /Приятно познакомиться, .*поделитесь номером/,
-  created: /заявка № \d+ принята/,
-  queued: /данные сохранены/,
-  deliveredLater: /заявка зарегистрирована: № \d+/,
-  duplicate: /уже зарегистрирована: № \d+/,
-  duplicatePending: /уже получена/,
+  greeting: patternOf("start-greeting"),
+  // A Telegram user always has a first name, which the bot offers on a button.
+  nameQuestion: patternOf("name-ask", "ru", { vars: { suggested: "yes" } }),
+  phoneQuestion: patternOf("phone-ask"),
+  created: patternOf("lead-created"),
+  queued: patternOf("lead-queued"),
+  deliveredLater: patternOf("lead-delivered-later"),
+  duplicate: patternOf("lead-duplicate"),
+  duplicatePending: patternOf("lead-duplicate-pending"),
 } as const;

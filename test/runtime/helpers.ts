@@ -1,18 +1,20 @@
 /** Small pieces shared by the runtime tests. */
 import { createServer } from "node:net";
 import type { FakeTelegram, FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
+import { patternOf } from "../harness/locale.js";
 
 export const WAIT = 20_000;
 
-/** Texts a Russian-speaking customer sees (the fake users speak Russian). */
+/** Messages a Russian-speaking customer sees (the fake users speak Russian), from the locale files. */
 export const SEES = {
-  greeting: /Здравствуйте/,
-  nameQuestion: /Как вас зовут/,
-  phoneQuestion: /Приятно познакомиться/,
-  created: /заявка № \d+ принята/,
-  help: /\/cancel/,
-  rateLimited: /слишком часто/,
-  limitReached: /уже оставили несколько заявок сегодня/,
+  greeting: patternOf("start-greeting"),
+  // A Telegram user always has a first name, which the bot offers on a button.
+  nameQuestion: patternOf("name-ask", "ru", { vars: { suggested: "yes" } }),
+  phoneQuestion: patternOf("phone-ask"),
+  created: patternOf("lead-created"),
+  help: patternOf("help"),
+  rateLimited: patternOf("rate-limited"),
+  limitReached: patternOf("lead-limit-reached"),
 } as const;
 
 /** A port nobody listens on right now, for a webhook URL that must be known before the bot starts. */
