@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
+import { patternOf, textOf, valueIn } from "../harness/locale.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "../harness/test-app.js";
 
 const admin: FakeUser = { id: 7000, first_name: "Админ", language_code: "ru" };
@@ -29,6 +30,20 @@ async function say(user: FakeUser, text: string): Promise<SentMessage> {
 /** Lines of the answers, as the agent sees them. */
 const plain = (m: SentMessage) => m.plainText ?? "";
 const storedLeads = () => t.app.store.leads.listCreatedBetween(0, Date.now() + 60_000);
+/** The phone as the bot writes it back, for the tests' usual number 79776200777. */
+const PHONE = "+7 977 620-07-77";
+/** The number of the lead the mock CRM created last (or `index`-th), as the messages write it. */
+const leadNumber = (index = -1) => String(t.crm.created.at(index)?.id);
+/** An agent's line about a contact it refused: the label it read, and why (agent-refusal's variables). */
+const refusedLine = (label: string, why: Record<string, string>, locale = "ru") =>
+  textOf("agent-refused", { label, why: textOf("agent-refusal", why, locale) }, locale);
+/** The batch summary, zero where a count is not given. */
+const summary = (counts: { total: number; created: number; duplicates?: number; queued?: number; refused?: number }, locale = "ru") =>
+  textOf("agent-summary", { duplicates: 0, queued: 0, refused: 0, ...counts }, locale);
+/** What someone who is not an agent hears, outside the customer conversation, for another person's card. */
+const foreignContact = `${textOf("phone-foreign-contact")}\n\n${textOf("fallback-pointer")}`;
+/** The list /agents shows an admin: the agents from the settings, and those added in the chat (none by default). */
+const agentsList = (added = textOf("agents-none")) => textOf("agents-list", { configured: `${agent.id}, ${englishAgent.id}`, added });
 
 describe("a call-center agent's contacts become leads", () => {
   it("a forwarded contact card: the lead number comes back, the CRM gets first and last name", async () => {
@@ -40,7 +55,7 @@ describe("a call-center agent's contacts become leads", () => {
     );
     const answer = await next(agent);
     const [created] = t.crm.created;
-    expect(plain(answer)).toBe(`✅ Иван Петров, +7 977 620-07-77 — заявка № ${created?.id}`);
+    expect(plain(answer)).toBe(textOf("agent-created", { name: "Иван Петров", phone: PHONE, number: String(created?.id) }));
     expect(created?.body).toEqual({ firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" });
     const [lead] = await storedLeads();
     expect(lead).toMatchObject({
@@ -59,7 +74,7 @@ describe("a call-center agent's contacts become leads", () => {
   it("a card shared from the address book, without a user id, with a national number", async () => {
     await start();
     t.telegram.sendContact(agent, { phone_number: "8 (916) 123-45-67", first_name: "Анна" });
-    expect(plain(await next(agent))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
+    expect(plain(await next(agent))).toBe(textOf("agent-created", { name: "Анна", phone: "+7 916 123-45-67", number: leadNumber() }));
     expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Анна", mobilePhone: "79161234567" }]);
   });
 
@@ -75,7 +90,9 @@ describe("a call-center agent's contacts become leads", () => {
       "END:VCARD",
     ].join("\r\n");
     t.telegram.sendContact(agent, { phone_number: "", first_name: "", vcard });
-    expect(plain(await next(agent))).toMatch(/^✅ Мария Сидорова, \+7 903 123-45-67 — заявка № \d+$/);
+    expect(plain(await next(agent))).toBe(
+      textOf("agent-created", { name: "Мария Сидорова", phone: "+7 903 123-45-67", number: leadNumber() }),
+    );
     expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Мария", lastName: "Сидорова", mobilePhone: "79031234567" }]);
   });
 
@@ -87,12 +104,12 @@ describe("a call-center agent's contacts become leads", () => {
     );
     const [first, second, third] = t.crm.created.map((l) => l.id);
     expect(plain(answer).split("\n")).toEqual([
-      `✅ Иван, +7 977 620-07-77 — заявка № ${first}`,
-      `↩️ Иван, +7 977 620-07-77 — уже зарегистрирован: заявка № ${first}`,
-      `✅ Анна, +7 916 123-45-67 — заявка № ${second}`,
-      `✅ Пётр, +7 903 123-45-67 — заявка № ${third}`,
-      "❌ позвонить завтра — нет номера телефона",
-      "Итого 5 контактов: создано — 3, уже были — 1, отклонено — 1",
+      textOf("agent-created", { name: "Иван", phone: PHONE, number: String(first) }),
+      textOf("agent-duplicate", { name: "Иван", phone: PHONE, number: String(first) }),
+      textOf("agent-created", { name: "Анна", phone: "+7 916 123-45-67", number: String(second) }),
+      textOf("agent-created", { name: "Пётр", phone: "+7 903 123-45-67", number: String(third) }),
+      refusedLine("позвонить завтра", { kind: "no-phone" }),
+      summary({ total: 5, created: 3, duplicates: 1, refused: 1 }),
     ]);
     expect(t.crm.created.map((l) => l.body)).toEqual([
       { firstName: "Иван", mobilePhone: "79776200777" },
@@ -103,7 +120,10 @@ describe("a call-center agent's contacts become leads", () => {
 
   it("a single typed line gets a single line back; names are escaped", async () => {
     await start();
-    expect(plain(await say(agent, "89776200777, <Вася> & Co"))).toMatch(/^✅ <Вася> & Co, \+7 977 620-07-77 — заявка № \d+$/);
+    // The name goes into the message escaped, as the bot puts it there; the agent reads it as typed.
+    expect(plain(await say(agent, "89776200777, <Вася> & Co"))).toBe(
+      textOf("agent-created", { name: "&lt;Вася&gt; &amp; Co", phone: PHONE, number: leadNumber() }),
+    );
     expect(t.crm.created[0]?.body).toEqual({ firstName: "<Вася> & Co", mobilePhone: "79776200777" });
   });
 
@@ -127,18 +147,25 @@ describe("a call-center agent's contacts become leads", () => {
 
     const answers: SentMessage[] = [];
     for (let i = 0; i < cards.length; i++) answers.push(await next(agent));
-    const names = answers.map((a) => /^\S+ ([^,]+?)(,| —)/.exec(plain(a))?.[1]);
+    const names = answers.map(
+      (a) =>
+        valueIn("agent-created", "name", plain(a)) ??
+        valueIn("agent-duplicate", "name", plain(a)) ??
+        valueIn("agent-refused", "label", plain(a)),
+    );
     expect(names).toEqual(
       cards.map((c) => (c.phone_number === "12345" ? "Сергей 12345" : [c.first_name, c.last_name].filter(Boolean).join(" "))),
     );
-    expect(answers.map((a) => plain(a).split(" ")[0])).toEqual(["✅", "✅", "✅", "✅", "✅", "↩️", "✅", "❌", "✅", "↩️", "✅", "✅"]);
-    expect(plain(answers[7]!)).toBe("❌ Сергей 12345 — в номере не хватает цифр");
+    const kinds = ["agent-created", "agent-duplicate", "agent-refused"];
+    const kindOf = (a: SentMessage) => kinds.find((key) => patternOf(key, "ru", { whole: true }).test(plain(a)));
+    const [ok, dup, refused] = kinds;
+    expect(answers.map(kindOf)).toEqual([ok, ok, ok, ok, ok, dup, ok, refused, ok, dup, ok, ok]);
+    expect(plain(answers[7]!)).toBe(refusedLine("Сергей 12345", { kind: "phone", reason: "too-short" }));
     // Each answer replies to the card it is about.
     const replyTo = answers.map((a) => (a.raw.reply_parameters as { message_id: number }).message_id);
     expect([...replyTo].sort((a, b) => a - b)).toEqual(replyTo);
 
-    const summary = await next(agent);
-    expect(plain(summary)).toBe("Итого 12 контактов: создано — 9, уже были — 2, отклонено — 1");
+    expect(plain(await next(agent))).toBe(summary({ total: 12, created: 9, duplicates: 2, refused: 1 }));
     expect(t.crm.created.map((l) => l.body)).toEqual([
       { firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" },
       { firstName: "Анна", mobilePhone: "79161234567" },
@@ -151,7 +178,7 @@ describe("a call-center agent's contacts become leads", () => {
       { firstName: "Наталья", lastName: "Ким", mobilePhone: "79647654321" },
     ]);
     expect(t.crm.received).toHaveLength(9);
-    expect(plain(answers[5]!)).toContain(`уже зарегистрирован: заявка № ${t.crm.created[0]?.id}`);
+    expect(plain(answers[5]!)).toBe(textOf("agent-duplicate", { name: "Иван Петров", phone: PHONE, number: leadNumber(0) }));
     expect((await storedLeads()).every((l) => l.actor === "agent" && l.agentId === agent.id)).toBe(true);
     // Privacy: the log has masked phones and no names.
     expect(t.logText()).toContain("+7 977 ***-**-77");
@@ -161,10 +188,10 @@ describe("a call-center agent's contacts become leads", () => {
   it("refuses a card without a name or with a landline, saying why, and sends nothing to the CRM", async () => {
     await start();
     t.telegram.sendContact(agent, { phone_number: "+7 495 123-45-67", first_name: "Офис" });
-    expect(plain(await next(agent))).toBe("❌ Офис +7 495 123-45-67 — номер не мобильный");
+    expect(plain(await next(agent))).toBe(refusedLine("Офис +7 495 123-45-67", { kind: "phone", reason: "not-mobile" }));
     t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "🙂" });
-    expect(plain(await next(agent))).toBe("❌ 🙂 +79776200777 — нет имени");
-    expect(plain(await next(agent))).toBe("Итого 2 контакта: создано — 0, отклонено — 2");
+    expect(plain(await next(agent))).toBe(refusedLine("🙂 +79776200777", { kind: "no-name" }));
+    expect(plain(await next(agent))).toBe(summary({ total: 2, created: 0, refused: 2 }));
     expect(t.crm.received).toHaveLength(0);
   });
 
@@ -172,10 +199,10 @@ describe("a call-center agent's contacts become leads", () => {
     await start();
     t.crm.setFault("http503");
     t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "Иван", last_name: "Петров" });
-    expect(plain(await next(agent))).toMatch(/^⏳ Иван Петров, \+7 977 620-07-77 — Brainysoft недоступен/);
+    expect(plain(await next(agent))).toBe(textOf("agent-queued", { name: "Иван Петров", phone: PHONE }));
     t.crm.setFault("none");
     const later = await next(agent);
-    expect(plain(later)).toBe(`✅ Иван Петров, +7 977 620-07-77 — заявка зарегистрирована: № ${t.crm.created[0]?.id}`);
+    expect(plain(later)).toBe(textOf("agent-delivered-later", { name: "Иван Петров", phone: PHONE, number: leadNumber(0) }));
     expect(t.crm.created.map((l) => l.body)).toEqual([{ firstName: "Иван", lastName: "Петров", mobilePhone: "79776200777" }]);
   });
 
@@ -192,13 +219,19 @@ describe("a call-center agent's contacts become leads", () => {
     const answer = await t.telegram.nextMessage(agent.id, 20_000);
     expect(Date.now() - started).toBeLessThan(12_000);
     const lines = plain(answer).split("\n");
-    expect(lines.slice(0, 5).every((line) => line.startsWith("⏳"))).toBe(true);
+    const queued = patternOf("agent-queued", "ru", { whole: true });
+    expect(lines.slice(0, 5).every((line) => queued.test(line))).toBe(true);
     // Still saved one after another: the repeated number is a duplicate of the first line.
-    expect(lines[5]).toMatch(/^↩️ Иван/);
+    const duplicateOfIvan = (line = "") =>
+      ["agent-duplicate", "agent-duplicate-pending"].some((key) =>
+        patternOf(key, "ru", { whole: true, vars: { name: "Иван" } }).test(line),
+      );
+    expect(duplicateOfIvan(lines[5])).toBe(true);
     t.crm.setFault("none");
     // Each queued line is answered with its number once delivered (hanging attempts time out first).
     const later = await Promise.all([1, 2, 3, 4, 5].map(() => t.telegram.nextMessage(agent.id, 30_000)));
-    expect(later.map(plain).every((line) => line.startsWith("✅"))).toBe(true);
+    const delivered = patternOf("agent-delivered-later", "ru", { whole: true });
+    expect(later.map(plain).every((line) => delivered.test(line))).toBe(true);
     expect(t.crm.created).toHaveLength(5);
   }, 60_000);
 
@@ -213,7 +246,8 @@ describe("a call-center agent's contacts become leads", () => {
     const answers = await Promise.all(phones.map(() => t.telegram.nextMessage(agent.id, 20_000)));
     // 3 s for the first card, then no wait: well under the 15 s that 3 s per card would take.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(answers.map(plain).every((line) => line.startsWith("⏳"))).toBe(true);
+    const queued = patternOf("agent-queued", "ru", { whole: true });
+    expect(answers.map(plain).every((line) => queued.test(line))).toBe(true);
   }, 60_000);
 
   it("counts a card whose answer could not be sent in the batch summary", async () => {
@@ -227,43 +261,46 @@ describe("a call-center agent's contacts become leads", () => {
     ] as const) {
       t.telegram.sendContact(agent, { first_name, phone_number }, { forwardFrom: someone });
     }
-    const summary = await t.telegram.waitForMessage(agent.id, (m) => plain(m).startsWith("Итого"), WAIT);
-    expect(plain(summary)).toMatch(/^Итого 3 контакта: создано — 3/);
+    const anySummary = patternOf("agent-summary", "ru", { whole: true });
+    const batchSummary = await t.telegram.waitForMessage(agent.id, (m) => anySummary.test(plain(m)), WAIT);
+    expect(plain(batchSummary)).toMatch(patternOf("agent-summary", "ru", { whole: true, vars: { total: "3", created: "3" } }));
     expect(t.crm.created).toHaveLength(3);
   });
 
   it("/help tells agents and admins what their role can do, customers what theirs can", async () => {
     await start();
-    expect(plain(await say(agent, "/help"))).toMatch(/агент колл-центра/);
-    expect(plain(await say(englishAgent, "/help"))).toMatch(/call-center agent/);
+    expect(plain(await say(agent, "/help"))).toBe(textOf("help-agent"));
+    expect(plain(await say(englishAgent, "/help"))).toBe(textOf("help-agent", {}, "en"));
     const adminHelp = plain(await say(admin, "/help"));
-    expect(adminHelp).toMatch(/администратор/);
+    expect(adminHelp).toBe(textOf("help-admin"));
     expect(adminHelp).toContain("/retry");
-    expect(plain(await say(customer, "/help"))).not.toMatch(/агент|\/retry/);
+    const customerHelp = plain(await say(customer, "/help"));
+    expect(customerHelp).toBe(textOf("help"));
+    expect(customerHelp).not.toContain("/retry");
   });
 
   it("answers an English-speaking agent in English", async () => {
     await start();
     const answer = await say(englishAgent, "John +44 7911 123456\nMary +7 977 620-07-77\nMary again 89776200777");
-    expect(plain(answer).split("\n").at(-1)).toBe("3 contacts: 2 created, 1 duplicate");
+    expect(plain(answer).split("\n").at(-1)).toBe(summary({ total: 3, created: 2, duplicates: 1 }, "en"));
   });
 
   it("an admin can hand in contacts too", async () => {
     await start();
     t.telegram.sendContact(admin, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id }, { forwardFrom: someone });
-    expect(plain(await next(admin))).toMatch(/^✅ Иван, \+7 977 620-07-77 — заявка № \d+$/);
+    expect(plain(await next(admin))).toBe(textOf("agent-created", { name: "Иван", phone: PHONE, number: leadNumber() }));
     expect((await storedLeads())[0]).toMatchObject({ actor: "agent", agentId: admin.id, source: `agent:${admin.id}` });
   });
 
   it("an agent who typed /start can still try the customer flow; a forwarded card meanwhile stays an agent lead", async () => {
     await start();
     await say(agent, "/start");
-    expect(plain(await next(agent))).toMatch(/Как вас зовут/);
+    expect(plain(await next(agent))).toBe(textOf("name-ask", { suggested: "yes" }));
     t.telegram.sendContact(agent, { phone_number: "+79161234567", first_name: "Анна", user_id: someone.id }, { forwardFrom: someone });
-    expect(plain(await next(agent))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
-    expect(plain(await say(agent, "Оператор"))).toMatch(/Приятно познакомиться, Оператор/);
+    expect(plain(await next(agent))).toBe(textOf("agent-created", { name: "Анна", phone: "+7 916 123-45-67", number: leadNumber() }));
+    expect(plain(await say(agent, "Оператор"))).toBe(textOf("phone-ask", { name: "Оператор" }));
     t.telegram.sendContact(agent, { phone_number: "+79776200777", first_name: "Оператор", user_id: agent.id });
-    expect(plain(await next(agent))).toMatch(/Ваша заявка № \d+ принята/);
+    expect(plain(await next(agent))).toBe(textOf("lead-created", { number: leadNumber(), phone: PHONE }));
     const leads = await storedLeads();
     expect(leads.map((l) => [l.actor, l.firstName, l.phone])).toEqual([
       ["agent", "Анна", "79161234567"],
@@ -275,9 +312,9 @@ describe("a call-center agent's contacts become leads", () => {
     await start({ env: { LEADS_PER_USER_PER_DAY: "1" } });
     for (const phone of ["+7 977 620-07-77", "+7 916 123-45-67"]) {
       await say(agent, "/start");
-      expect(plain(await next(agent))).toMatch(/Как вас зовут/);
-      expect(plain(await say(agent, "Оператор"))).toMatch(/Приятно познакомиться, Оператор/);
-      expect(plain(await say(agent, phone))).toMatch(/Ваша заявка № \d+ принята/);
+      expect(plain(await next(agent))).toBe(textOf("name-ask", { suggested: "yes" }));
+      expect(plain(await say(agent, "Оператор"))).toBe(textOf("phone-ask", { name: "Оператор" }));
+      expect(plain(await say(agent, phone))).toBe(textOf("lead-created", { number: leadNumber(), phone }));
     }
     expect((await storedLeads()).map((l) => [l.actor, l.userId])).toEqual([
       ["customer", agent.id],
@@ -290,57 +327,55 @@ describe("who is an agent", () => {
   it("a non-agent's forwarded contact creates nothing, as in the customer conversation", async () => {
     await start();
     t.telegram.sendContact(customer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id }, { forwardFrom: someone });
-    expect(plain(await next(customer))).toMatch(/контакт другого человека/);
-    expect(plain(await say(customer, "Иван +7 977 620-07-77"))).toMatch(/нажмите \/start/);
+    expect(plain(await next(customer))).toBe(foreignContact);
+    expect(plain(await say(customer, "Иван +7 977 620-07-77"))).toBe(textOf("fallback-pointer"));
     expect(t.crm.received).toHaveLength(0);
     expect(await storedLeads()).toEqual([]);
   });
 
   it("agent management commands do not exist for agents and customers, and they are told so", async () => {
     await start();
-    const noSuchCommand = "Такой команды нет. Чтобы оставить заявку на заём, нажмите /start.";
+    const noSuchCommand = textOf("admin-no-such-command");
     expect(plain(await say(agent, `/agent_add ${newcomer.id}`))).toBe(noSuchCommand);
     expect(plain(await say(agent, `/agent_remove ${englishAgent.id}`))).toBe(noSuchCommand);
     expect(plain(await say(customer, "/agents"))).toBe(noSuchCommand);
     t.telegram.sendContact(newcomer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id });
-    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
+    expect(plain(await next(newcomer))).toBe(foreignContact);
     expect(t.crm.received).toHaveLength(0);
   });
 
   it("an admin adds and removes an agent: it applies at once and survives a restart", async () => {
     await start();
-    expect(plain(await say(admin, "/agents"))).toBe(
-      `Агенты из настроек (AGENT_IDS): ${agent.id}, ${englishAgent.id}\nДобавлены в чате: нет\nДобавить: /agent_add ID, убрать: /agent_remove ID`,
-    );
-    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toMatch(`Пользователь ${newcomer.id} теперь агент`);
-    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toMatch("уже агент");
+    expect(plain(await say(admin, "/agents"))).toBe(agentsList());
+    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toBe(textOf("agent-admin-added", { id: String(newcomer.id) }));
+    expect(plain(await say(admin, `/agent_add ${newcomer.id}`))).toBe(textOf("agent-admin-already", { id: String(newcomer.id) }));
 
     t.telegram.sendContact(newcomer, { phone_number: "+79776200777", first_name: "Иван", user_id: someone.id });
-    expect(plain(await next(newcomer))).toMatch(/^✅ Иван, \+7 977 620-07-77 — заявка № \d+$/);
+    expect(plain(await next(newcomer))).toBe(textOf("agent-created", { name: "Иван", phone: PHONE, number: leadNumber() }));
 
     await t.restart();
-    expect(plain(await say(admin, "/agents"))).toMatch(`Добавлены в чате: ${newcomer.id}`);
+    expect(plain(await say(admin, "/agents"))).toBe(agentsList(String(newcomer.id)));
     t.telegram.sendContact(newcomer, { phone_number: "+79161234567", first_name: "Анна", user_id: someone.id });
-    expect(plain(await next(newcomer))).toMatch(/^✅ Анна, \+7 916 123-45-67 — заявка № \d+$/);
+    expect(plain(await next(newcomer))).toBe(textOf("agent-created", { name: "Анна", phone: "+7 916 123-45-67", number: leadNumber() }));
 
-    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toBe(`Пользователь ${newcomer.id} больше не агент.`);
+    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toBe(textOf("agent-admin-removed", { id: String(newcomer.id) }));
     t.telegram.sendContact(newcomer, { phone_number: "+79031234567", first_name: "Пётр", user_id: someone.id });
-    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
+    expect(plain(await next(newcomer))).toBe(foreignContact);
 
     await t.restart();
     t.telegram.sendContact(newcomer, { phone_number: "+79031234567", first_name: "Пётр", user_id: someone.id });
-    expect(plain(await next(newcomer))).toMatch(/контакт другого человека/);
-    expect(plain(await say(admin, "/agents"))).toMatch("Добавлены в чате: нет");
+    expect(plain(await next(newcomer))).toBe(foreignContact);
+    expect(plain(await say(admin, "/agents"))).toBe(agentsList());
     expect(t.crm.created.map((l) => l.body.firstName)).toEqual(["Иван", "Анна"]);
   });
 
   it("explains what cannot be changed from the chat, and how to call the commands", async () => {
     await start();
-    expect(plain(await say(admin, `/agent_remove ${agent.id}`))).toMatch(/из настроек \(AGENT_IDS\)/);
-    expect(plain(await say(admin, `/agent_add ${admin.id}`))).toMatch(/администратор/);
-    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toMatch("не был агентом");
-    expect(plain(await say(admin, "/agent_add"))).toMatch(/\/agent_add 123456789/);
-    expect(plain(await say(admin, "/agent_remove @someone"))).toMatch(/\/agent_remove 123456789/);
-    expect(plain(await say(admin, "/agents"))).toMatch("Добавлены в чате: нет");
+    expect(plain(await say(admin, `/agent_remove ${agent.id}`))).toBe(textOf("agent-admin-configured", { id: String(agent.id) }));
+    expect(plain(await say(admin, `/agent_add ${admin.id}`))).toBe(textOf("agent-admin-is-admin", { id: String(admin.id) }));
+    expect(plain(await say(admin, `/agent_remove ${newcomer.id}`))).toBe(textOf("agent-admin-not-agent", { id: String(newcomer.id) }));
+    expect(plain(await say(admin, "/agent_add"))).toBe(textOf("agent-admin-usage", { command: "agent_add" }));
+    expect(plain(await say(admin, "/agent_remove @someone"))).toBe(textOf("agent-admin-usage", { command: "agent_remove" }));
+    expect(plain(await say(admin, "/agents"))).toBe(agentsList());
   });
 });
