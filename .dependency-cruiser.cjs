@@ -8,7 +8,7 @@ const LAYERS = [
     name: "domain",
     path: "^src/(phone|name)\\.ts$|^src/store/(types|errors|write-health)\\.ts$|^src/leads/(agent-input|vcard|daily-cap|limiter)\\.ts$",
   },
-  { name: "delivery", path: "^src/brainysoft/|^src/leads/(outbox|held-results|listeners|submit-outcome)\\.ts$|^src/admin/|^src/metrics/" },
+  { name: "delivery", path: "^src/brainysoft/|^src/leads/(?!(agent-input|vcard|daily-cap|limiter)\\.ts$)|^src/admin/|^src/metrics/" },
   { name: "adapters", path: "^src/(bot|http|runtime)/|^src/store/(?!types\\.ts$|errors\\.ts$|write-health\\.ts$)" },
   { name: "root", path: "^src/(app|main)\\.ts$" },
 ];

@@ -2,7 +2,7 @@ import { createAlertCenter, type AlertCenterOptions } from "./admin/alerts.js";
 import { createLeadJournal } from "./admin/journal.js";
 import { createRetention } from "./admin/retention.js";
 import { setupCommandMenus } from "./bot/command-menus.js";
-import { combineListeners } from "./leads/listeners.js";
+import { combineListeners } from "./leads/outbox-events.js";
 import { Api, type Bot } from "grammy";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";

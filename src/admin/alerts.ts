@@ -8,7 +8,7 @@ import type { Api } from "grammy";
 import type { CreateLeadResult } from "../brainysoft/client.js";
 import { escapeHtml } from "../html.js";
 import type { Translate } from "../i18n.js";
-import type { OutboxListener } from "../leads/outbox.js";
+import type { OutboxListener } from "../leads/outbox-events.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { LeadRecord, Store } from "../store/types.js";

@@ -3,7 +3,8 @@
  * who an actor is, and the record of a Brainysoft call (its latency and status also in columns, for /stats).
  */
 import type { CreateLeadResult } from "../brainysoft/client.js";
-import type { OutboxListener, SubmitOutcome } from "../leads/outbox.js";
+import type { OutboxListener } from "../leads/outbox-events.js";
+import type { SubmitOutcome } from "../leads/submit-outcome.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
 import type { EventJournal, LeadRecord, NewLead } from "../store/types.js";

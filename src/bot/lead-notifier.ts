@@ -1,6 +1,6 @@
 import type { Api } from "grammy";
 import { escapeHtml } from "../html.js";
-import type { OutboxListener } from "../leads/outbox.js";
+import type { OutboxListener } from "../leads/outbox-events.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import type { LeadRecord } from "../store/types.js";

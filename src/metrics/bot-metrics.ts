@@ -1,6 +1,7 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 import { createMetricsRegistry } from "./registry.js";
-import type { LeadOutbox, OutboxListener } from "../leads/outbox.js";
+import type { LeadOutbox } from "../leads/outbox.js";
+import type { OutboxListener } from "../leads/outbox-events.js";
 
 /** The bot's own metrics. Always collected (a few additions); /metrics shows them when METRICS=true. */
 export interface BotMetrics {

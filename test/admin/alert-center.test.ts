@@ -8,7 +8,7 @@ import { createAlertCenter, type AlertCenter } from "../../src/admin/alerts.js";
 import { detailText } from "../../src/admin/journal.js";
 import type { CreateLeadResult } from "../../src/brainysoft/client.js";
 import { createTranslate } from "../../src/i18n.js";
-import type { SubmitOutcome } from "../../src/leads/outbox.js";
+import type { SubmitOutcome } from "../../src/leads/submit-outcome.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, Store } from "../../src/store/types.js";
 import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { combineListeners } from "../../src/leads/listeners.js";
+import { combineListeners } from "../../src/leads/outbox-events.js";
 import type { LeadRecord } from "../../src/store/types.js";
 
 const lead = { id: 1 } as LeadRecord;
