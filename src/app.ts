@@ -66,6 +66,10 @@ export interface RuntimeOptions {
   webhookAnswerWithinMs?: number;
   /** Per-customer update rate limit (default 15 in 10 s). */
   rateLimit?: RateLimitOptions;
+  /** How long an agent's contact waits for Brainysoft before its line says "queued" (default 3 s). */
+  agentAnswerWithinMs?: number;
+  /** How long an admin's /retry waits for its attempts before it answers with what is known (default 5 s). */
+  retryAnswerWithinMs?: number;
 }
 
 /** The same in both modes; Telegram remembers the list, so a mode switch must not change it. */
@@ -140,7 +144,19 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   // Webhook mode: the gate, the count of updates in flight and the error handler run inside the bot, which alone knows when an update ends.
   const first =
     config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
-  const bot = createBot({ config, leads: countedLeads, store, log, metrics, rateLimit: runtime.rateLimit, i18n, first });
+  const { rateLimit, agentAnswerWithinMs, retryAnswerWithinMs } = runtime;
+  const bot = createBot({
+    config,
+    leads: countedLeads,
+    store,
+    log,
+    metrics,
+    i18n,
+    first,
+    rateLimit,
+    agentAnswerWithinMs,
+    retryAnswerWithinMs,
+  });
   let poller: LeaderPoller | undefined;
   // No update is taken that the store could not record (a networked store out of reach): Telegram keeps it.
   const storeReachable = () => !writeHealth.unreachable();

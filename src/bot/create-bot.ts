@@ -40,6 +40,10 @@ export interface BotDeps {
   rateLimit?: RateLimitOptions | undefined;
   /** The app's translations, loaded once; default: the locale files are read here. */
   i18n?: I18n<InsideContext> | undefined;
+  /** How long an agent's contact waits for Brainysoft before its line says "queued" (default 3 s). */
+  agentAnswerWithinMs?: number | undefined;
+  /** How long an admin's /retry waits for its attempts before it answers with what is known (default 5 s). */
+  retryAnswerWithinMs?: number | undefined;
   /** Runs before everything else, around the whole handling (webhook mode: http/webhook.ts's bookkeeping). */
   first?: MiddlewareFn<BotContext> | undefined;
 }
@@ -128,7 +132,10 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(cancelFeature(), helpFeature());
   // Admin commands work at any step too; for everyone else they do not exist.
   bot.use(adminCommandsRefused(), adminLogsFeature({ events: store.events }), adminStatsFeature({ store, now }));
-  bot.use(adminQueueFeature({ store, leads: deps.leads, now }), adminExportFeature({ store, now }));
+  bot.use(
+    adminQueueFeature({ store, leads: deps.leads, now, answerWithinMs: deps.retryAnswerWithinMs }),
+    adminExportFeature({ store, now }),
+  );
   // A new or former agent sees the menu of their role from the next time they open the chat.
   const onRoleChange = (api: Api, userId: number, role: Role) =>
     refreshCommandMenu(api, userId, role, menuText).catch((error: unknown) => {

@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, plain, say } from "./helpers.js";
 import { seedStore } from "./seed.js";
 
-/** /retry answers within 5 s; Brainysoft takes 7.5 s here, so 2.5 s separate every answer from every delivery. */
-const SLOW_MS = 7_500;
+/** /retry answers within 2.5 s here (5 s by default); Brainysoft takes 3.75 s, so 1.25 s separate every answer from every delivery. */
+const RETRY_WAIT_MS = 2_500;
+const SLOW_MS = 3_750;
 const LATER = 20_000;
 
 let dir: string | undefined;
@@ -26,21 +28,23 @@ describe("/retry against a slow Brainysoft", () => {
       { at: before, state: "failed", phone: "79161230001" },
       { at: before, state: "failed", phone: "79161230002" },
     ]);
-    t = await startTestApp({ dataDir: dir, env: { ...ADMIN_ENV, BRAINYSOFT_TIMEOUT_MS: "30000" } });
+    t = await startTestApp({
+      dataDir: dir,
+      env: { ...ADMIN_ENV, BRAINYSOFT_TIMEOUT_MS: "30000" },
+      runtime: { retryAnswerWithinMs: RETRY_WAIT_MS },
+    });
     const app = t;
     app.crm.setFault("slow", { slowMs: SLOW_MS });
 
     // One lead: the admin hears back before Brainysoft has answered.
-    expect(plain(await say(app, admin, `/retry ${first!.id}`))).toBe("🔄 Sending 1 lead to Brainysoft…");
-    expect(plain(await app.telegram.nextMessage(admin.id, LATER))).toBe(
-      `Lead #${first!.id} is still on its way to Brainysoft; /pending and /logs will show how it ends.`,
-    );
+    expect(plain(await say(app, admin, `/retry ${first!.id}`))).toBe(textOf("retry-started", { count: 1 }, "en"));
+    expect(plain(await app.telegram.nextMessage(admin.id, LATER))).toBe(textOf("retry-one-sending", { id: String(first!.id) }, "en"));
     expect(app.crm.created).toHaveLength(0);
 
     // All: the first one, already on its way, is not sent a second time, and ends within this wait; the other does not.
-    expect(plain(await say(app, admin, "/retry all"))).toBe("🔄 Sending 2 leads to Brainysoft…");
+    expect(plain(await say(app, admin, "/retry all"))).toBe(textOf("retry-started", { count: 2 }, "en"));
     expect(plain(await app.telegram.nextMessage(admin.id, LATER))).toBe(
-      "Sent again: 2. So far ✅ delivered: 1 · ⏳ still waiting: 0 · ❌ failed or rejected: 0; 🔄 still on the way: 1 (/pending and /logs will show how they end).",
+      textOf("retry-so-far", { count: 2, delivered: 1, waiting: 0, failed: 0, sending: 1 }, "en"),
     );
     expect(app.crm.created.map((c) => c.body.mobilePhone)).toEqual(["79161230001"]);
 
@@ -51,6 +55,6 @@ describe("/retry against a slow Brainysoft", () => {
     expect(delivered.map((e) => e.leadId).sort()).toEqual([first!.id, second!.id].sort());
     const retried = await app.app.store.events.recent(10, 0, { kinds: ["retried"] });
     expect(retried.map((e) => e.leadId).sort()).toEqual([first!.id, first!.id, second!.id].sort());
-    expect(plain(await say(app, admin, "/pending"))).toBe("✅ Nothing is waiting: every lead is in Brainysoft.");
+    expect(plain(await say(app, admin, "/pending"))).toBe(textOf("pending-empty", {}, "en"));
   }, 60_000);
 });

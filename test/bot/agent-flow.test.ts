@@ -30,6 +30,8 @@ async function say(user: FakeUser, text: string): Promise<SentMessage> {
 /** Lines of the answers, as the agent sees them. */
 const plain = (m: SentMessage) => m.plainText ?? "";
 const storedLeads = () => t.app.store.leads.listCreatedBetween(0, Date.now() + 60_000);
+/** How long an agent's contact waits for a Brainysoft that hangs, in the tests that make it hang. */
+const AGENT_WAIT_MS = 1_500;
 /** The phone as the bot writes it back, for the tests' usual number 79776200777. */
 const PHONE = "+7 977 620-07-77";
 /** The number of the lead the mock CRM created last (or `index`-th), as the messages write it. */
@@ -207,9 +209,9 @@ describe("a call-center agent's contacts become leads", () => {
   });
 
   it("does not hold a list for the whole time limit per line when Brainysoft hangs", async () => {
-    // The time limit (8 s) is longer than an agent waits per line (3 s). Six lines would take 48 s at
-    // the time limit and 18 s at 3 s each; once the first is queued, the rest are queued at once.
-    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "8000" } });
+    // The time limit (2.5 s) is longer than an agent waits per line (1.5 s here, 3 s by default). Six lines
+    // would take 15 s at the time limit and 9 s at 1.5 s each; once the first is queued, the rest are queued at once.
+    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "2500" }, runtime: { agentAnswerWithinMs: AGENT_WAIT_MS } });
     t.crm.setFault("hang");
     const started = Date.now();
     t.telegram.sendText(
@@ -217,7 +219,7 @@ describe("a call-center agent's contacts become leads", () => {
       "Иван +7 977 620-07-77\nАнна 89161234567\nОльга 9035556677\nОлег 89261112233\nЕлена +79647654321\nИван 8 977 620 07 77",
     );
     const answer = await t.telegram.nextMessage(agent.id, 20_000);
-    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(Date.now() - started).toBeLessThan(4 * AGENT_WAIT_MS);
     const lines = plain(answer).split("\n");
     const queued = patternOf("agent-queued", "ru", { whole: true });
     expect(lines.slice(0, 5).every((line) => queued.test(line))).toBe(true);
@@ -235,8 +237,8 @@ describe("a call-center agent's contacts become leads", () => {
     expect(t.crm.created).toHaveLength(5);
   }, 60_000);
 
-  it("does not hold a batch of cards for 3 s each once one is queued", async () => {
-    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "8000" } });
+  it("does not hold a batch of cards for the agent's wait each once one is queued", async () => {
+    await start({ env: { BRAINYSOFT_TIMEOUT_MS: "2500" }, runtime: { agentAnswerWithinMs: AGENT_WAIT_MS } });
     t.crm.setFault("hang");
     const started = Date.now();
     const phones = ["+79776200777", "+79161234567", "+79035556677", "+79261112233", "+79647654321"];
@@ -244,8 +246,8 @@ describe("a call-center agent's contacts become leads", () => {
       t.telegram.sendContact(agent, { phone_number, first_name: `Контакт${"АБВГД"[i]}` });
     });
     const answers = await Promise.all(phones.map(() => t.telegram.nextMessage(agent.id, 20_000)));
-    // 3 s for the first card, then no wait: well under the 15 s that 3 s per card would take.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The wait for the first card, then none: well under the five waits that waiting per card would take.
+    expect(Date.now() - started).toBeLessThan(3 * AGENT_WAIT_MS);
     const queued = patternOf("agent-queued", "ru", { whole: true });
     expect(answers.map(plain).every((line) => queued.test(line))).toBe(true);
   }, 60_000);

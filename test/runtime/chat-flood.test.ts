@@ -16,6 +16,9 @@ const SECRET = "flood-Secret_7";
 const agent: FakeUser = { id: 7101, first_name: "Оператор", language_code: "ru" };
 const someone: FakeUser = { id: 9101, first_name: "Иван" };
 const NOTICE = textOf("flood-dropped");
+/** An agent's card waits this long for Brainysoft (3 s by default), well within Brainysoft's time limit. */
+const AGENT_WAIT_MS = 1_500;
+const FLOOD_ENV = { AGENT_IDS: String(agent.id), METRICS: "true", BRAINYSOFT_TIMEOUT_MS: "4000" };
 
 let t: TestApp;
 afterEach(async () => t?.close());
@@ -72,8 +75,8 @@ async function expectFloodBounded(): Promise<void> {
 
 describe("a flood from one chat", () => {
   it("polling: another customer is answered as fast as on an idle bot while an agent's 600 cards wait for a slow Brainysoft", async () => {
-    // Brainysoft's time limit above the 3 s an agent's card waits for it: the first card holds the chat that long.
-    t = await startTestApp({ env: { AGENT_IDS: String(agent.id), METRICS: "true", BRAINYSOFT_TIMEOUT_MS: "10000" } });
+    // Brainysoft's time limit above the time an agent's card waits for it: the first card holds the chat that long.
+    t = await startTestApp({ env: FLOOD_ENV, runtime: { agentAnswerWithinMs: AGENT_WAIT_MS } });
     t.crm.setFault("slow", { slowMs: 30_000 });
     const idle = await idleGreetingTime(7201, (user) => t.telegram.sendText(user, "/start"));
 
@@ -89,13 +92,10 @@ describe("a flood from one chat", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/telegram/hook`;
     // The bot answers an update after 1 ms (not 5 s) while its handling goes on, so that the agent's chat
-    // piles up within the 3 s its first card waits for Brainysoft.
+    // piles up within the time its first card waits for Brainysoft.
     t = await startTestApp({
-      env: {
-        ...{ AGENT_IDS: String(agent.id), METRICS: "true", BRAINYSOFT_TIMEOUT_MS: "10000" },
-        ...{ BOT_MODE: "webhook", PORT: String(port), WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET },
-      },
-      runtime: { webhookAnswerWithinMs: 1 },
+      env: { ...FLOOD_ENV, BOT_MODE: "webhook", PORT: String(port), WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET },
+      runtime: { webhookAnswerWithinMs: 1, agentAnswerWithinMs: AGENT_WAIT_MS },
     });
     t.crm.setFault("slow", { slowMs: 30_000 });
     const telegram = webhookDeliverer(url);

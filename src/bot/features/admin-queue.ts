@@ -22,7 +22,7 @@ export interface AdminQueueDeps {
    * How long /retry waits for its attempts before it answers with what is known (default 5 s). The
    * rest go on in the background; the journal (/logs) and /pending show how they end.
    */
-  answerWithinMs?: number;
+  answerWithinMs?: number | undefined;
 }
 
 /** Leads that need someone: waiting for Brainysoft, given up, or refused by it (not refusals the person corrected). */

@@ -25,6 +25,8 @@ export interface AgentFeatureDeps {
    * forwarded cards as a dozen separate updates, so the end of a batch can only be told by a pause.
    */
   summaryDelayMs?: number | undefined;
+  /** How long one contact waits for Brainysoft before its line says "queued" (default 3 s). */
+  agentAnswerWithinMs?: number | undefined;
 }
 
 type Tally = "created" | "duplicates" | "queued" | "refused";
@@ -38,7 +40,7 @@ const total = (counts: Counts) => counts.created + counts.duplicates + counts.qu
  * request time limit: after this the line says "queued" and the agent is told the number later. Once
  * one line (or card of a batch) is queued, the rest of it does not wait at all.
  */
-const AGENT_ANSWER_WITHIN_MS = 3_000;
+const DEFAULT_AGENT_ANSWER_WITHIN_MS = 3_000;
 // Telegram's limit is 4096 characters per message; a long pasted list is answered in several.
 const MESSAGE_LIMIT = 4000;
 
@@ -53,11 +55,12 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
   const feature = new Composer<BotContext>();
   const batches = createContactBatches(deps.summaryDelayMs ?? 1_500, deps.log);
   const agents = feature.chatType("private").filter((ctx) => ctx.role === "agent" || ctx.role === "admin");
+  const agentAnswerWithinMs = deps.agentAnswerWithinMs ?? DEFAULT_AGENT_ANSWER_WITHIN_MS;
 
   async function handIn(
     ctx: PrivateMessage,
     input: AgentInput,
-    answerWithinMs = AGENT_ANSWER_WITHIN_MS,
+    answerWithinMs = agentAnswerWithinMs,
   ): Promise<{ line: string; tally: Tally }> {
     if (!input.ok) {
       deps.log.info({ agent: ctx.from.id, refusal: input.refusal.kind }, "agent contact refused");
@@ -105,7 +108,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     batches.arrived(ctx.chat.id);
     let tally: Tally | undefined;
     try {
-      const wait = batches.queued(ctx.chat.id) ? 0 : AGENT_ANSWER_WITHIN_MS;
+      const wait = batches.queued(ctx.chat.id) ? 0 : agentAnswerWithinMs;
       const answer = vcardTooLarge(card.vcard)
         ? refuseLargeCard(ctx, card)
         : await handIn(ctx, contactFromCard(card, deps.config.phone), wait);
@@ -133,7 +136,7 @@ export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
     // In order, one at a time: a number repeated further down the list is then a duplicate of the first.
     const counts = zero();
     const lines: string[] = [];
-    let answerWithinMs = AGENT_ANSWER_WITHIN_MS;
+    let answerWithinMs = agentAnswerWithinMs;
     for (const input of contactsFromText(text, deps.config.phone)) {
       const { line, tally } = await handIn(ctx, input, answerWithinMs);
       counts[tally] += 1;
