@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
+import type { Store } from "../../src/store/types.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { leadNumber, numbersSentTo, SEES } from "./helpers.js";
 
@@ -25,6 +26,29 @@ async function upToPhone(user: FakeUser): Promise<void> {
 }
 
 const waitFor = (user: FakeUser, pattern: RegExp) => t.telegram.waitForMessage(user.id, (m) => pattern.test(m.plainText ?? ""), WAIT);
+
+/**
+ * Counts the outbox's looks, at each start, for final outcomes nobody was told (its `unnotified` reads),
+ * once each has been answered: a start is then known to have decided what to tell. Pass `wrap` as
+ * startTestApp's `wrapStore`.
+ */
+function watchUntoldLooks() {
+  let looks = 0;
+  return {
+    looks: () => looks,
+    wrap: (store: Store): Store => ({
+      ...store,
+      leads: {
+        ...store.leads,
+        unnotified: async (query) => {
+          const found = await store.leads.unnotified(query);
+          looks++;
+          return found;
+        },
+      },
+    }),
+  };
+}
 
 describe("a graceful restart on the same data directory", () => {
   it("continues the conversation at the phone question after a stop following the name", async () => {
@@ -60,7 +84,8 @@ describe("a graceful restart on the same data directory", () => {
   });
 
   it("sends the lead number after a restart when the message with it failed before", async () => {
-    t = await startTestApp();
+    const untold = watchUntoldLooks();
+    t = await startTestApp({ wrapStore: untold.wrap });
     t.crm.setFault("http503");
     await upToPhone(fridrich);
     expect((await say(fridrich, "89776200777")).plainText).toMatch(SEES.queued);
@@ -78,8 +103,12 @@ describe("a graceful restart on the same data directory", () => {
       .poll(() => t.app.store.leads.listByState(["delivered"], 10), { timeout: WAIT })
       .toEqual([expect.objectContaining({ notified: true })]);
     // Told once: another restart sends nothing more, and Brainysoft created the lead once.
+    const looks = untold.looks();
     await t.restart();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing to wait out: once the new process has looked for outcomes nobody was told, its stop waits
+    // for whatever that look tells (and for any delivery under way), so the chat is complete after it.
+    await expect.poll(() => untold.looks(), { timeout: WAIT }).toBe(looks + 1);
+    await t.app.stop();
     expect(numbersSentTo(t.telegram, fridrich.id)).toEqual([t.crm.created[0]!.id]);
     expect(t.crm.created).toHaveLength(1);
   });
