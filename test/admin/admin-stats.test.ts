@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CHART_COLOURS, chartLayout } from "../../src/admin/chart.js";
-import { startOfDay } from "../../src/admin/format.js";
+import { formatLocalTime, startOfDay } from "../../src/admin/format.js";
 import type { LeadRecord } from "../../src/store/types.js";
+import { patternOf, textOf } from "../harness/locale.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { ADMIN_ENV, admin, agent, decodePng, parseCsv, plain, say, secondAdmin, WAIT } from "./helpers.js";
 import { seedStore, type SeedLead, SEEDED_OUTBOX } from "./seed.js";
@@ -57,36 +58,74 @@ afterEach(async () => {
 
 const app = () => t!;
 
+/** What the admin (who speaks English) reads for a locale key. */
+const en = (key: string, vars: Record<string, string | number> = {}) => textOf(key, vars, "en");
+
+/** The admin's name for a lead's source, as sourceLabel words it. */
+const customerSource = () => en("source-customer");
+const agentSource = () => en("source-agent", { id: String(agent.id) });
+const linkSource = (link: string) => en("source-link", { link });
+
+/** One period of /stats as the bot composes it (formatPeriod in src/bot/features/admin-stats.ts). */
+function periodText(
+  titleKey: string,
+  counts: { leads: number; delivered: number; waiting: number; failed: number; rejected: number; duplicates: number },
+  percent: number,
+  sources: Array<[string, number]>,
+  latency: { p50: string; p95: string; calls: number },
+): string {
+  return [
+    en("stats-period", { title: en(titleKey), ...counts }),
+    en("stats-success", { percent }),
+    en("stats-sources", { list: sources.map(([source, count]) => en("stats-source-item", { source, count })).join(", ") }),
+    // Milliseconds go as strings: no grouping in "2000 ms".
+    en("stats-latency", latency),
+  ].join("\n");
+}
+
 describe("/stats", () => {
   it("shows today and the last 7 days by outcome and source, success, latency and the queue", async () => {
     const text = plain(await say(app(), admin, "/stats"));
     const [today, week, queue] = text.split("\n\n");
     expect(today).toBe(
-      [
-        "📊 Today: 6 leads",
-        "✅ 4 delivered · ⏳ 1 waiting · ❌ 1 failed · ⛔ 0 rejected · 🔁 1 duplicate",
-        "Delivered to Brainysoft: 80% of the finished ones",
-        `Sources: customer — 4, agent ${agent.id} — 1, link spring_promo — 1`,
-        "Brainysoft: p50 200 ms, p95 400 ms (4 calls)",
-      ].join("\n"),
+      periodText(
+        "stats-today",
+        { leads: 6, delivered: 4, waiting: 1, failed: 1, rejected: 0, duplicates: 1 },
+        80,
+        [
+          [customerSource(), 4],
+          [agentSource(), 1],
+          [linkSource("spring_promo"), 1],
+        ],
+        { p50: "200", p95: "400", calls: 4 },
+      ),
     );
     expect(week).toBe(
-      [
-        "📊 Last 7 days: 9 leads",
-        "✅ 6 delivered · ⏳ 1 waiting · ❌ 1 failed · ⛔ 1 rejected · 🔁 1 duplicate",
-        "Delivered to Brainysoft: 75% of the finished ones",
-        `Sources: customer — 5, link spring_promo — 3, agent ${agent.id} — 1`,
-        "Brainysoft: p50 300 ms, p95 2000 ms (6 calls)",
-      ].join("\n"),
+      periodText(
+        "stats-week",
+        { leads: 9, delivered: 6, waiting: 1, failed: 1, rejected: 1, duplicates: 1 },
+        75,
+        [
+          [customerSource(), 5],
+          [linkSource("spring_promo"), 3],
+          [agentSource(), 1],
+        ],
+        { p50: "300", p95: "2000", calls: 6 },
+      ),
     );
-    expect(queue).toMatch(/^📬 Queue: 1 waiting, the oldest for (\d+ s|1 min); 1 failed for good \(\/pending\)$/);
+    // The waiting lead was made within the last minute before the test started: seconds, or a minute at most.
+    const oldest = patternOf("stats-queue-oldest", "en", { whole: true, vars: { pending: "1", failed: "1" }, capture: "oldest" }).exec(
+      queue ?? "",
+    )?.[1];
+    const ages = [...Array.from({ length: 60 }, (_, n) => en("unit-seconds", { n })), en("unit-minutes", { n: 1 })];
+    expect(ages).toContain(oldest);
   });
 
   it("sends a PNG chart whose bars measure the leads of each day", async () => {
     await say(app(), admin, "/stats");
     const photo = await app().telegram.nextMessage(admin.id, WAIT);
     expect(photo.method).toBe("sendPhoto");
-    expect(photo.caption).toMatch(/Leads per day/);
+    expect(photo.caption).toBe(en("stats-chart-caption"));
     const png = decodePng(photo.document!.content!);
     const layout = chartLayout(7);
     expect([png.width, png.height]).toEqual([layout.width, layout.height]);
@@ -126,17 +165,26 @@ describe("/pending and /retry", () => {
     const rejected = seeded.find((l) => l.state === "rejected")!;
     const list = await say(app(), admin, "/pending");
     const text = plain(list);
-    expect(text.split("\n")[0]).toBe("⏳ Waiting: 1 · ❌ failed: 1 · ⛔ rejected: 1");
-    expect(text).toMatch(new RegExp(`#${pending.id} ⏳ .+ ago · 1 attempt · transient\\n\\+7 916 \\*\\*\\*-\\*\\*-05 · agent ${agent.id}`));
-    expect(text).toMatch(new RegExp(`#${failed.id} ❌ .+ ago · 1 attempt · transient\\n\\+7 916 \\*\\*\\*-\\*\\*-06 · customer`));
-    expect(text).toContain(`#${rejected.id} ⛔`);
+    const [header, ...entries] = text.split("\n\n");
+    expect(header).toBe(en("pending-header", { waiting: 1, failed: 1, rejected: 1 }));
+    /** The entry of lead `id`: its line (how long ago left free) and, under it, the masked phone and the source. */
+    const entry = (lead: LeadRecord) => entries.find((e) => e.startsWith(`#${lead.id} `))?.split("\n") ?? [];
+    const line = (lead: LeadRecord, vars: Record<string, string> = {}) =>
+      patternOf("pending-line", "en", { whole: true, vars: { id: String(lead.id), state: lead.state, ...vars } });
+    const [pendingLine, pendingWho] = entry(pending);
+    expect(pendingLine).toMatch(line(pending, { attempts: "1", error: "transient" }));
+    expect(pendingWho).toBe(`+7 916 ***-**-05 · ${agentSource()}`);
+    const [failedLine, failedWho] = entry(failed);
+    expect(failedLine).toMatch(line(failed, { attempts: "1", error: "transient" }));
+    expect(failedWho).toBe(`+7 916 ***-**-06 · ${customerSource()}`);
+    expect(entry(rejected)[0]).toMatch(line(rejected));
     expect(text).not.toContain("79161230006");
     expect(list.reply_markup.inline_keyboard[0][0]).toMatchObject({ callback_data: "retry:all" });
 
-    expect(plain(await say(app(), admin, `/retry ${failed.id}`))).toBe("🔄 Sending 1 lead to Brainysoft…");
+    expect(plain(await say(app(), admin, `/retry ${failed.id}`))).toBe(en("retry-started", { count: 1 }));
     const done = plain(await app().telegram.nextMessage(admin.id, WAIT));
     const [sent] = app().crm.created;
-    expect(done).toBe(`Lead #${failed.id}: ✅ delivered, No. ${sent?.id}.`);
+    expect(done).toBe(en("retry-one-done", { id: String(failed.id), state: "delivered", number: String(sent?.id) }));
     expect(sent?.body).toEqual({ firstName: "Мария", mobilePhone: "79161230006" });
     expect(await app().app.store.leads.get(failed.id)).toMatchObject({ state: "delivered", brainysoftId: sent?.id });
     const [retried] = await app().app.store.events.recent(1, 0, { kinds: ["retried"] });
@@ -146,9 +194,9 @@ describe("/pending and /retry", () => {
   it("the button sends every waiting and failed lead again; a delivered one needs nothing", async () => {
     const list = await say(app(), admin, "/pending");
     app().telegram.pressButton(admin, list, "retry:all");
-    expect(plain(await app().telegram.nextMessage(admin.id, WAIT))).toBe("🔄 Sending 2 leads to Brainysoft…");
+    expect(plain(await app().telegram.nextMessage(admin.id, WAIT))).toBe(en("retry-started", { count: 2 }));
     expect(plain(await app().telegram.nextMessage(admin.id, WAIT))).toBe(
-      "Sent again: 2. ✅ Delivered: 2 · ⏳ still waiting: 0 · ❌ failed or rejected: 0.",
+      en("retry-done", { count: 2, delivered: 2, waiting: 0, failed: 0 }),
     );
     expect(
       app()
@@ -157,11 +205,12 @@ describe("/pending and /retry", () => {
     ).toEqual(["79161230005", "79161230006"]);
     const delivered = seeded[0]!;
     expect(plain(await say(app(), admin, `/retry ${delivered.id}`))).toBe(
-      `Lead #${delivered.id} needs nothing: it is in Brainysoft as No. ${delivered.brainysoftId}.`,
+      en("retry-not-needed", { id: String(delivered.id), state: "delivered", number: String(delivered.brainysoftId) }),
     );
-    expect(plain(await say(app(), admin, "/retry 999999"))).toBe("There is no lead #999999.");
-    expect(plain(await say(app(), admin, "/retry"))).toMatch(/^Usage: \/retry ID/);
-    expect(plain(await say(app(), admin, "/pending"))).toMatch(/^⏳ Waiting: 0 · ❌ failed: 0 · ⛔ rejected: 1/);
+    // The id as the admin typed it, not a grouped "999,999".
+    expect(plain(await say(app(), admin, "/retry 999999"))).toBe(en("retry-not-found", { id: "999999" }));
+    expect(plain(await say(app(), admin, "/retry"))).toBe(en("retry-usage"));
+    expect(plain(await say(app(), admin, "/pending")).split("\n\n")[0]).toBe(en("pending-header", { waiting: 0, failed: 0, rejected: 1 }));
   });
 });
 
@@ -170,7 +219,7 @@ describe("/export", () => {
     await say(app(), admin, "/export");
     const doc = await app().telegram.waitForMessage(admin.id, (m) => m.method === "sendDocument", WAIT);
     expect(doc.document?.filename).toMatch(/^leads-\d{4}-\d{2}-\d{2}-7d\.csv$/);
-    expect(doc.caption).toBe("9 leads, last 7 days; phones masked (/export 7 full for full ones).");
+    expect(doc.caption).toBe(en("export-caption", { count: 9, days: 7, full: "no" }));
     const csv = doc.document!.content!.toString("utf8");
     expect(csv.startsWith("\uFEFF")).toBe(true);
     const [header, ...rows] = parseCsv(csv);
@@ -206,11 +255,15 @@ describe("/export", () => {
     const [exported] = await app().app.store.events.recent(1, 0, { kinds: ["export"] });
     expect(exported?.actor).toBe(`admin:${admin.id}`);
     expect(JSON.parse(exported!.detail!)).toEqual({ code: "export", leads: 14, days: 30, full: true });
-    // Each admin reads it in their own language.
-    expect(plain(await say(app(), admin, "/logs 1"))).toMatch(new RegExp(`📤 export\nadmin ${admin.id}\n14 leads, 30 days, phones full$`));
-    expect(plain(await say(app(), secondAdmin, "/logs 1"))).toMatch(
-      new RegExp(`📤 выгрузка\nадмин ${admin.id}\nзаявок: 14, дней: 30, телефоны полностью$`),
-    );
-    expect(plain(await say(app(), admin, "/export soon"))).toMatch(/^Usage: \/export/);
+    // Each admin reads it in their own language: when and what, who, and the detail (the entry under the header).
+    const logEntry = (locale: string) =>
+      [
+        `${formatLocalTime(exported!.at, "DD.MM hh:mm")} ${textOf("logs-kind", { kind: "export" }, locale)}`,
+        textOf("actor-admin", { id: String(admin.id) }, locale),
+        textOf("logs-detail-export", { leads: 14, days: 30, full: "yes" }, locale),
+      ].join("\n");
+    expect(plain(await say(app(), admin, "/logs 1")).split("\n\n")[1]).toBe(logEntry("en"));
+    expect(plain(await say(app(), secondAdmin, "/logs 1")).split("\n\n")[1]).toBe(logEntry("ru"));
+    expect(plain(await say(app(), admin, "/export soon"))).toBe(en("export-usage"));
   });
 });

@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/demo/sandbox.js";
+import { patternOf, textOf } from "../harness/locale.js";
 
 // Debian's chromium package; .ci/run installs it when missing. Without it this test fails, it does not skip.
 const CHROMIUM = "/usr/bin/chromium";
@@ -71,13 +72,16 @@ async function leaveLead(name: string, nameQuestion: RegExp): Promise<void> {
 describe("the sandbox page", () => {
   it("takes a customer's lead from START to the number, and shows it in the CRM panel", async () => {
     await expect.poll(() => page.locator(".person").count(), WAIT).toBe(4);
-    await leaveLead("Фридрих", /Как вас зовут/);
+    await leaveLead("Фридрих", patternOf("name-ask", "ru"));
 
     const [lead] = await sandbox.crm.waitForCreated(1, 15_000);
     expect(lead?.body).toEqual({ firstName: "Фридрих", mobilePhone: "79776200777" });
     const confirmation = botSaid(`№ ${lead?.id}`);
     await confirmation.waitFor(WAIT);
-    expect(await confirmation.textContent()).toMatch(/заявка № \d+ принята/);
+    // The bubble's text, without its time: the whole confirmation, for the number shared from the persona (79776200777).
+    expect(await confirmation.locator(".content").textContent()).toBe(
+      textOf("lead-created", { number: String(lead?.id), phone: "+7 977 620-07-77" }),
+    );
     // The bot's <b> arrives as bold, not as text with tags in it.
     expect(await confirmation.locator("b").textContent()).toBe(String(lead?.id));
     // The keyboard went away with the confirmation (remove_keyboard).
@@ -99,15 +103,15 @@ describe("the sandbox page", () => {
     await page.locator('#faults button[data-fault="down"]').click();
     await page.locator('#faults button[data-fault="down"][aria-pressed="true"]').waitFor(WAIT);
     await be("customer-en");
-    await leaveLead("John", /What is your first name/);
+    await leaveLead("John", patternOf("name-ask", "en"));
 
-    await botSaid(/will be registered a little later/).waitFor(WAIT);
+    await botSaid(patternOf("lead-queued", "en")).waitFor(WAIT);
     await page.locator('#crm-leads li[data-outcome="down"]').first().waitFor(WAIT);
     expect(sandbox.crm.created).toHaveLength(0);
 
     await page.locator('#faults button[data-fault="none"]').click();
     const [lead] = await sandbox.crm.waitForCreated(1, 15_000);
-    await botSaid(`No. ${lead?.id}`).waitFor(WAIT);
+    await botSaid(patternOf("lead-delivered-later", "en", { vars: { number: String(lead?.id) } })).waitFor(WAIT);
     await page.locator("#crm-leads li", { hasText: `№ ${lead?.id}` }).waitFor(WAIT);
     // The other customer's chat was not touched.
     expect(await page.locator('.message-list[data-chat="710001"] .row').count()).toBe(0);
