@@ -1,6 +1,6 @@
 /** Small pieces shared by the durability tests. */
 import type { FakeTelegram, FakeUser, SentMessage } from "../../src/fakes/fake-telegram.js";
-import { patternOf } from "../harness/locale.js";
+import { patternOf, valueIn } from "../harness/locale.js";
 
 /**
  * A private-chat text message as Telegram sends it, built by the test so that the very same update
@@ -18,10 +18,16 @@ export function privateText(user: FakeUser, text: string, messageId: number): Re
   return message;
 }
 
-/** "… № 1000 …" in what the person sees: the lead number, or undefined when there is none. */
+/** The messages that tell a customer their lead's number (the fake users speak Russian). */
+const NUMBER_KEYS = ["lead-created", "lead-delivered-later", "lead-duplicate"];
+
+/** The lead number a message tells the person, read back through its locale key; undefined when it tells none. */
 export function leadNumber(message: SentMessage): number | undefined {
-  const match = /№ (\d+)/.exec(message.plainText ?? "");
-  return match ? Number(match[1]) : undefined;
+  for (const key of NUMBER_KEYS) {
+    const number = valueIn(key, "number", message.plainText ?? "");
+    if (number !== undefined) return Number(number);
+  }
+  return undefined;
 }
 
 /** Messages that carry a lead number, in the order the person received them. */
@@ -43,5 +49,4 @@ export const SEES = {
   queued: patternOf("lead-queued"),
   deliveredLater: patternOf("lead-delivered-later"),
   duplicate: patternOf("lead-duplicate"),
-  duplicatePending: patternOf("lead-duplicate-pending"),
 } as const;
