@@ -27,6 +27,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { User } from "grammy/types";
+import { isRecord } from "../guards.js";
 import { ChatBook } from "./fake-telegram-chats.js";
 import { checkCallbackAnswer } from "./fake-telegram-content.js";
 import { handleControlRequest } from "./fake-telegram-control.js";
@@ -61,6 +62,17 @@ import {
   writeJson,
   type Params,
 } from "./fake-telegram-wire.js";
+
+/** BotCommandScope's types and the fields each requires. */
+const SCOPE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  default: [],
+  all_private_chats: [],
+  all_group_chats: [],
+  all_chat_administrators: [],
+  chat: ["chat_id"],
+  chat_administrators: ["chat_id"],
+  chat_member: ["chat_id", "user_id"],
+};
 
 export type {
   ApiCall,
@@ -401,6 +413,7 @@ class FakeTelegramServer implements FakeTelegram {
           const { command, description } = (c ?? {}) as { command?: unknown; description?: unknown }; // checked field by field below
           if (typeof command !== "string" || !/^[a-z0-9_]{1,32}$/.test(command)) throw bad("BOT_COMMAND_INVALID");
           if (typeof description !== "string" || description.length === 0) throw bad("command description is empty");
+          if (description.length > 256) throw bad("BOT_COMMAND_DESCRIPTION_INVALID");
           return { command, description };
         });
         this.myCommands.set(this.commandsKey(p), list);
@@ -432,9 +445,15 @@ class FakeTelegramServer implements FakeTelegram {
     }
   }
 
+  /** The scope and language a command list is kept under, refused as Telegram refuses a malformed one. */
   private commandsKey(p: Params): string {
     const scope = jsonParam(p, "scope", "can't parse BotCommandScope JSON object") ?? { type: "default" };
-    return `${canonical(scope)}|${strParam(p, "language_code") ?? ""}`;
+    const needs = isRecord(scope) && typeof scope.type === "string" ? SCOPE_FIELDS[scope.type] : undefined;
+    if (!isRecord(scope) || !needs || needs.some((field) => scope[field] === undefined))
+      throw bad("can't parse BotCommandScope JSON object");
+    const language = strParam(p, "language_code") ?? "";
+    if (language !== "" && !/^[a-z]{2}$/.test(language)) throw bad("LANG_CODE_INVALID");
+    return `${canonical(scope)}|${language}`;
   }
 
   // ----- Shutdown ----------------------------------------------------------------------------------------------

@@ -341,6 +341,19 @@ describe("Bot API checks", () => {
     await api("deleteMyCommands", { language_code: "ru" });
     expect(fake.commands({ type: "default" }, "ru")).toEqual([]);
   });
+
+  it("refuses a command list Telegram would refuse: a long description, a malformed scope, a bad language", async () => {
+    const refusal = async (params: Record<string, unknown>) =>
+      (await api("setMyCommands", { commands: [{ command: "start", description: "Start" }], ...params })).json.description;
+    expect((await api("setMyCommands", { commands: [{ command: "start", description: "x".repeat(257) }] })).json.description).toBe(
+      "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID",
+    );
+    expect(await refusal({ scope: { type: "chat" } })).toBe("Bad Request: can't parse BotCommandScope JSON object");
+    expect(await refusal({ scope: { type: "everyone" } })).toBe("Bad Request: can't parse BotCommandScope JSON object");
+    expect(await refusal({ language_code: "rus" })).toBe("Bad Request: LANG_CODE_INVALID");
+    expect(await refusal({ scope: { type: "chat", chat_id: 5 }, language_code: "en" })).toBeUndefined();
+    expect(fake.commands({ type: "chat", chat_id: 5 }, "en")).toEqual([{ command: "start", description: "Start" }]);
+  });
 });
 
 describe("Telegram's limits and parameter checks", () => {
