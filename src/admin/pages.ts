@@ -75,9 +75,9 @@ export function pageOf<T>(
 export function addPageButtons(
   keyboard: { text(label: string, data: string): unknown },
   page: Page<unknown>,
-  prefix: string,
+  dataOf: (index: number) => string,
   t: (key: string, vars?: Record<string, string | number>) => string,
 ): void {
-  if (page.index > 0) keyboard.text(t("paging-previous", { page: page.index }), `${prefix}:${page.index - 1}`);
-  if (page.index < page.pages - 1) keyboard.text(t("paging-next", { page: page.index + 2 }), `${prefix}:${page.index + 1}`);
+  if (page.index > 0) keyboard.text(t("paging-previous", { page: page.index }), dataOf(page.index - 1));
+  if (page.index < page.pages - 1) keyboard.text(t("paging-next", { page: page.index + 2 }), dataOf(page.index + 1));
 }

@@ -8,6 +8,7 @@ import type { LeadOutbox } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
 import { normalizePhone, type PhoneRules } from "../../phone.js";
 import type { NewLead } from "../../store/types.js";
+import { callbackData } from "../callback-data.js";
 import type { BotContext, InsideContext } from "../context.js";
 import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
 import type { Role } from "../roles.js";
@@ -37,7 +38,7 @@ export interface LeadConversationArgs {
 
 type LeadConversation = Conversation<BotContext, InsideContext>;
 
-const CONSENT_DATA = "consent:yes";
+const CONSENT = callbackData("consent:yes", {});
 const removeKeyboard = { remove_keyboard: true } as const;
 
 export interface LeadConversationDeps {
@@ -139,14 +140,14 @@ export async function turnedAwayAtCap(ctx: InsideContext, reached: () => Promise
 }
 
 /** A tap on a button of another message (an old one): not an answer, so the rest of the bot gets it. */
-const isOtherButton = (ctx: InsideContext) => ctx.callbackQuery !== undefined && ctx.callbackQuery.data !== CONSENT_DATA;
+const isOtherButton = (ctx: InsideContext) => ctx.callbackQuery !== undefined && !CONSENT.filter.test(ctx.callbackQuery.data ?? "");
 
 async function askConsent(conversation: LeadConversation, ctx: InsideContext, url: string): Promise<number> {
-  const keyboard = new InlineKeyboard().text(ctx.t("consent-accept"), CONSENT_DATA);
+  const keyboard = new InlineKeyboard().text(ctx.t("consent-accept"), CONSENT.pack({}));
   await ctx.reply(ctx.t("consent-ask", { url: escapeHtml(url) }), { reply_markup: keyboard });
   const answer = await conversation
     .waitUnless(isOtherButton, { next: true })
-    .andForCallbackQuery(CONSENT_DATA, { otherwise: (other) => other.reply(other.t("consent-required")) });
+    .andForCallbackQuery(CONSENT.filter, { otherwise: (other) => other.reply(other.t("consent-required")) });
   await answer.answerCallbackQuery({ text: answer.t("consent-accepted") }).catch(() => undefined);
   await answer.editMessageReplyMarkup().catch(() => undefined);
   return conversation.now();

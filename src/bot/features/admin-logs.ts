@@ -4,6 +4,7 @@ import { detailText, ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/jo
 import { ellipsize } from "../../admin/pages.js";
 import { escapeHtml } from "../../html.js";
 import type { EventJournal, LeadEvent } from "../../store/types.js";
+import { callbackData, digits, type Field } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { noteUpdate } from "../update-notes.js";
 import { isAdmin } from "./admin-guard.js";
@@ -44,12 +45,16 @@ function query(filter: LogsFilter): { kinds: readonly string[]; actor?: string }
   return { kinds: SHOWN_KINDS, actor: filter };
 }
 
-const encodeFilter = (f: LogsFilter) => (f.startsWith("agent:") ? `a${f.slice(6)}` : f);
-function decodeFilter(code: string): LogsFilter | undefined {
-  if (code === "all" || code === "errors" || code === "leads") return code;
-  return /^a\d{1,16}$/.test(code) ? `agent:${Number(code.slice(1))}` : undefined;
-}
-const CALLBACK = /^logs:(\d{1,3}):(\d{1,3}):(all|errors|leads|a\d{1,16})$/;
+const filterField: Field<LogsFilter> = {
+  pattern: "all|errors|leads|a\\d{1,16}",
+  write: (filter) => (filter.startsWith("agent:") ? `a${filter.slice(6)}` : filter),
+  read(code) {
+    if (code === "all" || code === "errors" || code === "leads") return code;
+    return `agent:${Number(code.slice(1))}`;
+  },
+};
+/** A page of /logs: how many events were asked for, where the page starts, and which. */
+const LOGS_PAGE_DATA = callbackData("logs", { count: digits(3), offset: digits(3), filter: filterField });
 
 function actorLabel(actor: string, t: Tr): string {
   const [role, id = ""] = actor.split(":");
@@ -87,7 +92,7 @@ async function renderLogsPage(
   const header = t("logs-header", { filter, count: request.count, from: offset + 1, to: offset + shown.length });
   const text = [header, ...shown.map((e) => formatEvent(e, t))].join("\n\n");
   const keyboard = new InlineKeyboard();
-  const data = (at: number) => `logs:${request.count}:${at}:${encodeFilter(request.filter)}`;
+  const data = (offset: number) => LOGS_PAGE_DATA.pack({ count: request.count, offset, filter: request.filter });
   if (offset > 0) keyboard.text(t("logs-newer"), data(Math.max(0, offset - LOGS_PAGE)));
   if (page.length > size && offset + size < request.count) keyboard.text(t("logs-older"), data(offset + size));
   return { text, keyboard: keyboard.inline_keyboard[0]?.length ? keyboard : undefined };
@@ -109,12 +114,11 @@ export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotCo
     await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
   });
 
-  admins.callbackQuery(CALLBACK, async (ctx) => {
-    const [, count, offset, code] = ctx.match;
-    const filter = decodeFilter(code ?? "");
-    if (!filter) return ctx.answerCallbackQuery();
-    noteUpdate(ctx, `logs page from ${offset}`);
-    const page = await renderLogsPage(deps.events, { count: Number(count), filter }, Number(offset), trOf(ctx));
+  admins.callbackQuery(LOGS_PAGE_DATA.filter, async (ctx) => {
+    const asked = LOGS_PAGE_DATA.unpack(ctx.callbackQuery.data);
+    if (!asked) return ctx.answerCallbackQuery();
+    noteUpdate(ctx, `logs page from ${asked.offset}`);
+    const page = await renderLogsPage(deps.events, asked, asked.offset, trOf(ctx));
     await ctx.answerCallbackQuery();
     try {
       // Without reply_markup the buttons would go: the last page keeps a way back.

@@ -5,14 +5,15 @@ import { escapeHtml } from "../../html.js";
 import type { LeadOutbox, RetryStarted } from "../../leads/outbox.js";
 import { maskPhone } from "../../phone.js";
 import type { LeadRecord, Store } from "../../store/types.js";
+import { callbackData, digits } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { noteUpdate } from "../update-notes.js";
 import { isAdmin } from "./admin-guard.js";
 
 /** Leads per page of /pending: ten two-line entries read well on a phone and stay far inside Telegram's 4096. */
 const PER_PAGE = 10;
-const RETRY_ALL = "retry:all";
-const PAGE = /^pending:(\d{1,4})$/;
+const RETRY_ALL = callbackData("retry:all", {});
+const PAGE = callbackData("pending", { index: digits(4) });
 
 export interface AdminQueueDeps {
   store: Pick<Store, "leads" | "events">;
@@ -75,10 +76,10 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     const position = page.pages > 1 ? [t("paging-position", { page: page.index + 1, pages: page.pages })] : [];
     const text = [header, ...position, ...page.items.map((lead) => formatLead(lead, at, t)), footer].join("\n\n");
     const keyboard = new InlineKeyboard();
-    addPageButtons(keyboard, page, "pending", t);
+    addPageButtons(keyboard, page, (index) => PAGE.pack({ index }), t);
     if (leads.some((l) => l.state !== "rejected")) {
       if (page.pages > 1) keyboard.row();
-      keyboard.text(t("pending-retry-all"), RETRY_ALL);
+      keyboard.text(t("pending-retry-all"), RETRY_ALL.pack({}));
     }
     return { text, keyboard: keyboard.inline_keyboard.some((row) => row.length > 0) ? keyboard : undefined };
   }
@@ -89,9 +90,10 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
   });
 
-  admins.callbackQuery(PAGE, async (ctx) => {
-    noteUpdate(ctx, `pending page ${ctx.match[1]}`);
-    const page = await pendingPage(Number(ctx.match[1]), trOf(ctx));
+  admins.callbackQuery(PAGE.filter, async (ctx) => {
+    const { index } = PAGE.unpack(ctx.callbackQuery.data) ?? { index: 0 };
+    noteUpdate(ctx, `pending page ${index}`);
+    const page = await pendingPage(index, trOf(ctx));
     await ctx.answerCallbackQuery();
     try {
       // Without reply_markup the buttons would go: a list that emptied keeps none, on purpose.
@@ -185,7 +187,7 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
     await retry(ctx, which);
   });
 
-  admins.callbackQuery(RETRY_ALL, async (ctx) => {
+  admins.callbackQuery(RETRY_ALL.filter, async (ctx) => {
     await ctx.answerCallbackQuery();
     await retry(ctx, "all");
   });

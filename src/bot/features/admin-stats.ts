@@ -5,6 +5,7 @@ import { addPageButtons, ellipsize, pageOf, visibleLength } from "../../admin/pa
 import { collectStats, collectWeekSources, type PeriodStats } from "../../admin/stats.js";
 import { escapeHtml } from "../../html.js";
 import type { Store } from "../../store/types.js";
+import { callbackData, digits } from "../callback-data.js";
 import type { BotContext } from "../context.js";
 import { noteUpdate } from "../update-notes.js";
 import { isAdmin } from "./admin-guard.js";
@@ -13,8 +14,9 @@ import { isAdmin } from "./admin-guard.js";
 const SOURCES_SHOWN = 8;
 const LABEL_LENGTH = 32;
 const SOURCES_PER_PAGE = 30;
-/** "sources" opens the full list in a new message; "sources:<page>" turns its pages. */
-const SOURCES = /^sources(?::(\d{1,4}))?$/;
+/** The button under /stats opens the full list in a message of its own; « » turn that message's pages. */
+const OPEN_SOURCES = callbackData("sources", {});
+const SOURCES_PAGE = callbackData("sources", { index: digits(4) });
 
 /** Page `index` of the week's sources, each in full, most leads first. */
 function sourcesPage(
@@ -30,7 +32,7 @@ function sourcesPage(
   const page = pageOf(sources, index, { perPage: SOURCES_PER_PAGE, frame: visibleLength(header) + 40, separator: "\n", render: line });
   const position = page.pages > 1 ? [t("paging-position", { page: page.index + 1, pages: page.pages })] : [];
   const keyboard = new InlineKeyboard();
-  addPageButtons(keyboard, page, "sources", t);
+  addPageButtons(keyboard, page, (index) => SOURCES_PAGE.pack({ index }), t);
   return {
     text: [[header, ...position].join("\n"), page.items.map(line).join("\n")].join("\n\n"),
     keyboard: keyboard.inline_keyboard[0]?.length ? keyboard : undefined,
@@ -84,22 +86,23 @@ export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">
     // The full list is worth a button when /stats left a source out or cut its name short.
     const week = stats.week.bySource;
     const more = week.length > SOURCES_SHOWN || week.some(({ source }) => sourceLabel(source, t).length > LABEL_LENGTH);
-    await ctx.reply(text, more ? { reply_markup: new InlineKeyboard().text(t("stats-all-sources"), "sources") } : {});
+    await ctx.reply(text, more ? { reply_markup: new InlineKeyboard().text(t("stats-all-sources"), OPEN_SOURCES.pack({})) } : {});
     const chart = renderLeadsChart(stats.perDay);
     await ctx.replyWithPhoto(new InputFile(chart, "leads-per-day.png"), { caption: t("stats-chart-caption") });
   });
 
-  admins.callbackQuery(SOURCES, async (ctx) => {
-    const index = ctx.match[1];
-    noteUpdate(ctx, `sources page ${index ?? "first"}`);
-    const t = trOf(ctx);
-    const page = sourcesPage(await collectWeekSources(deps.store, now()), Number(index ?? 0), t);
+  admins.callbackQuery(OPEN_SOURCES.filter, async (ctx) => {
+    noteUpdate(ctx, "sources page first");
+    const page = sourcesPage(await collectWeekSources(deps.store, now()), 0, trOf(ctx));
     await ctx.answerCallbackQuery();
-    // The button under /stats opens the list in a message of its own; « » turn that message's pages.
-    if (index === undefined) {
-      await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
-      return;
-    }
+    await ctx.reply(page.text, page.keyboard ? { reply_markup: page.keyboard } : {});
+  });
+
+  admins.callbackQuery(SOURCES_PAGE.filter, async (ctx) => {
+    const { index } = SOURCES_PAGE.unpack(ctx.callbackQuery.data) ?? { index: 0 };
+    noteUpdate(ctx, `sources page ${index}`);
+    const page = sourcesPage(await collectWeekSources(deps.store, now()), index, trOf(ctx));
+    await ctx.answerCallbackQuery();
     try {
       await ctx.editMessageText(page.text, { reply_markup: page.keyboard ?? { inline_keyboard: [] } });
     } catch (error) {
