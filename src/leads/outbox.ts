@@ -33,7 +33,7 @@ export interface LeadOutbox {
   deliverDue(): Promise<number>;
   /**
    * An admin's retry: the named leads that are pending, failed or rejected ("all": every pending and
-   * failed one) are put back to pending and sent now. Returns them once their attempts have started;
+   * failed one) are put back to pending and sent now, except one another replica is sending already. Returns them once their attempts have started;
    * each attempt's outcome settles in the background (and goes to the listener as any other).
    */
   retryNow(ids: number[] | "all"): Promise<RetryStarted[]>;
@@ -174,9 +174,15 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
         ? await store.leads.listByState(["pending", "failed"], 1000)
         : (await Promise.all(ids.map((id) => store.leads.get(id)))).filter((l): l is LeadRecord => l !== undefined);
     for (const lead of leads) if (lead.state !== "pending") await store.leads.requeue(lead.id, t);
-    const requeued = (await Promise.all(leads.map((l) => store.leads.get(l.id)))).filter((l): l is LeadRecord => l?.state === "pending");
-    // run() gives a lead already in flight the attempt under way, not a second one.
-    return requeued.map((lead) => ({ lead, outcome: attempts.run(lead) }));
+    // Leased as a sweep's are, so that no other replica sends one meanwhile; one another replica is sending is left to it.
+    const taken = await store.leads.leaseNamed(
+      leads.map((l) => l.id),
+      t,
+      leaseMs,
+      owner,
+    );
+    // run() gives a lead already in flight here the attempt under way, not a second one.
+    return taken.map((lead) => ({ lead, outcome: attempts.run(lead) }));
   }
 
   /** After the grace: outcomes from before this start that nobody was told. */

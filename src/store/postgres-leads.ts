@@ -189,6 +189,16 @@ export function postgresLeadStore(db: PgDb): LeadStore {
           [now, limit, owner, now + leaseMs, farOf(now, horizonMs)],
         )
       ).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
+    leaseNamed: async (ids, now, leaseMs, owner) =>
+      (
+        await list(
+          `UPDATE leads SET lease_owner = $3, lease_until = $4, lease_attempt = attempts
+            WHERE id = ANY($1::bigint[]) AND state = 'pending'
+              AND (lease_until IS NULL OR lease_until <= $2 OR lease_attempt IS DISTINCT FROM attempts OR lease_owner = $3)
+            RETURNING *`,
+          [ids, now, owner, now + leaseMs],
+        )
+      ).sort((a, b) => a.id - b.id),
     releaseLease: async (id, owner) =>
       (await db.run(
         `UPDATE leads SET lease_owner = NULL, lease_until = NULL, lease_attempt = NULL

@@ -66,7 +66,7 @@ export function toRecord(row: LeadRow): LeadRecord {
   };
 }
 
-export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDue" | "releaseLease"> {
+export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
   // A lead created after `now` still counts: another process may have read its clock later but
   // committed first while this caller waited for the write lock.

@@ -8,7 +8,7 @@ import { createKeyedMutex } from "./keyed-mutex.js";
 import { toRecord, type LeadRow } from "./sqlite-leads.js";
 import type { Coordination, LeadStore, Leadership, UpdateDeduplicator, WindowCounters } from "./types.js";
 
-export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "releaseLease"> {
+export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
   const lease = db.prepare<{ now: number; far: number; limit: number; until: number; owner: string }, LeadRow>(
     `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
@@ -17,6 +17,12 @@ export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseD
          WHERE state = 'pending' AND (next_attempt_at <= @now OR next_attempt_at > @far)
            AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts)
          ORDER BY created_at, id LIMIT @limit)
+      RETURNING *`,
+  );
+  const leaseNamed = db.prepare<{ ids: string; now: number; until: number; owner: string }, LeadRow>(
+    `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'pending'
+        AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts OR lease_owner = @owner)
       RETURNING *`,
   );
   const release = db.prepare<[number, string]>(
@@ -30,6 +36,11 @@ export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseD
         .map(toRecord)
         // RETURNING follows no ORDER BY.
         .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
+    leaseNamed: async (ids, now, leaseMs, owner) =>
+      leaseNamed
+        .all({ ids: JSON.stringify(ids), now, until: now + leaseMs, owner })
+        .map(toRecord)
+        .sort((a, b) => a.id - b.id),
     releaseLease: async (id, owner) => release.run(id, owner).changes === 1,
   };
 }

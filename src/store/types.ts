@@ -166,6 +166,12 @@ export interface LeadStore {
    * `horizonMs` as for duePending.
    */
   leaseDue(now: number, limit: number, leaseMs: number, owner: string, horizonMs?: number): Promise<LeadRecord[]>;
+  /**
+   * An admin's retry: leases the named pending leads, due or not, whose lease is free or already
+   * `owner`'s, and returns them. A lead another replica is sending now is left out, so that it is never
+   * sent twice at once.
+   */
+  leaseNamed(ids: readonly number[], now: number, leaseMs: number, owner: string): Promise<LeadRecord[]>;
   /** Gives a lease back before its attempt ends (a replica stopping): false if `owner` does not hold it. */
   releaseLease(id: number, owner: string): Promise<boolean>;
 }

@@ -208,6 +208,7 @@ export function watchWrites(store: Store, health: WriteHealth): Store {
       requeue: w("leads.requeue", leads.requeue),
       markNotified: w("leads.markNotified", leads.markNotified),
       leaseDue: w("leads.leaseDue", leads.leaseDue),
+      leaseNamed: w("leads.leaseNamed", leads.leaseNamed),
       releaseLease: w("leads.releaseLease", leads.releaseLease),
     },
     updates: { ...updates, markHandled: w("updates.markHandled", updates.markHandled), claim: w("updates.claim", updates.claim) },

@@ -159,6 +159,23 @@ describe("LeadOutbox", () => {
     expect(told.delivered).toHaveLength(1);
   });
 
+  it("an admin's retry leaves a lead another replica is sending to it, and takes the rest", async () => {
+    crm.setFault("http503");
+    const replicaA = outbox({ owner: "a", answerWithinMs: 0 });
+    const { lead: busy } = await replicaA.submit(lead("79776200777"));
+    const { lead: free } = await replicaA.submit(lead("79161234567"));
+    await expect.poll(async () => (await store.leads.get(free.id))?.attempts).toBe(1);
+    await expect.poll(async () => (await store.leads.get(busy.id))?.attempts).toBe(1);
+    // Replica b's sweep leases the first lead: its attempt is under way there.
+    const now = Date.now();
+    expect((await store.leads.leaseDue(now + 60_000, 1, 60_000, "b")).map((l) => l.id)).toEqual([busy.id]);
+    crm.setFault("none");
+    const started = await replicaA.retryNow("all");
+    expect(started.map((r) => r.lead.id)).toEqual([free.id]);
+    expect((await started[0]?.outcome)?.kind).toBe("created");
+    expect(crm.created.map((c) => c.body.mobilePhone)).toEqual(["79161234567"]);
+  });
+
   it("retries with growing, capped, jittered delays", async () => {
     let clock = 0;
     crm.setFault("http503");

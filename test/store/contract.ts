@@ -358,6 +358,27 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect((await store.leads.leaseDue(T0 + 101, 10, HOUR, "b")).map((l) => l.id)).toEqual([failed]);
     });
 
+    it("leases the leads an admin names, due or not, unless another replica is sending one", async () => {
+      const store = await openStore();
+      const [mine, theirs, later, done] = await Promise.all(
+        ["79000000001", "79000000002", "79000000003", "79000000004"].map(
+          async (phone, i) => (await store.leads.insertUnlessDuplicate(lead(phone), HOUR, T0 + i)).lead.id,
+        ),
+      );
+      expect((await store.leads.leaseDue(T0 + 10, 10, HOUR, "a")).map((l) => l.id)).toEqual([mine, theirs, later, done]);
+      await store.leads.releaseLease(theirs!, "a");
+      expect((await store.leads.leaseDue(T0 + 11, 10, HOUR, "b")).map((l) => l.id)).toEqual([theirs]);
+      await store.leads.markRetry(later!, "transient", T0 + 50_000, T0 + 12); // not due for a while
+      await store.leads.markDelivered(done!, 7, T0 + 12);
+
+      const taken = await store.leads.leaseNamed([done!, later!, theirs!, mine!, 999_999], T0 + 20, HOUR, "a");
+      // Its own lease and a free one: taken. Another replica's, a delivered lead, an unknown id: not.
+      expect(taken.map((l) => l.id)).toEqual([mine, later]);
+      expect(taken[1]).toEqual(await store.leads.get(later!));
+      expect(await store.leads.leaseDue(T0 + 50_001, 10, HOUR, "b")).toEqual([]);
+      expect(await store.leads.leaseNamed([], T0 + 21, HOUR, "a")).toEqual([]);
+    });
+
     it("gives a lease back only to its owner", async () => {
       const store = await openStore();
       const id = (await store.leads.insertUnlessDuplicate(lead(), HOUR, T0)).lead.id;
