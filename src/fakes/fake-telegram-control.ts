@@ -19,7 +19,7 @@
  * Uploaded file contents are left out of the answers (only name and size), to keep them small.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FakeTelegram, FakeUser, SentMessage } from "./fake-telegram.js";
+import type { FakeTelegram, FakeUser, SentMessage } from "./fake-telegram-types.js";
 import { isRecord, parseJson } from "../guards.js";
 
 class ControlError extends Error {

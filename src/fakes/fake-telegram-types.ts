@@ -124,7 +124,12 @@ export interface FakeTelegram {
   close(): Promise<void>;
 }
 
-import type { WebhookBalancer } from "./fake-telegram-webhook.js";
+export interface WebhookBalancer {
+  /** Origins of the replicas (`http://127.0.0.1:8081`); the path of the webhook's URL is kept. */
+  targets: string[];
+  /** Share of updates also posted to the next replica at the same moment (default 0). */
+  redeliverRatio?: number;
+}
 
 export interface FakeTelegramOptions {
   token?: string;

@@ -8,7 +8,7 @@
  * was accepted, and a share of updates is posted to two replicas at the same moment, as a re-delivery
  * after a timeout can arrive while the first is still being handled.
  */
-import type { WebhookDelivery } from "./fake-telegram-types.js";
+import type { WebhookBalancer, WebhookDelivery } from "./fake-telegram-types.js";
 import type { QueuedUpdate, UpdateQueue } from "./fake-telegram-updates.js";
 import { ApiFailure, bad, boolParam, errorPayload, intParam, strParam, unixNow, type Params } from "./fake-telegram-wire.js";
 
@@ -18,13 +18,6 @@ interface WebhookState {
   maxConnections: number;
   lastErrorDate?: number;
   lastErrorMessage?: string;
-}
-
-export interface WebhookBalancer {
-  /** Origins of the replicas (`http://127.0.0.1:8081`); the path of the webhook's URL is kept. */
-  targets: string[];
-  /** Share of updates also posted to the next replica at the same moment (default 0). */
-  redeliverRatio?: number;
 }
 
 export interface WebhookOptions {
