@@ -110,6 +110,9 @@ const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE events ADD COLUMN latency_ms INTEGER;
   ALTER TABLE events ADD COLUMN http_status INTEGER;
   `,
+  // 6: update claims (migration 3) were never used: the per-chat lock keeps a re-sent update behind its
+  // first handling, which the handled mark then stops.
+  `DROP TABLE IF EXISTS update_claims;`,
 ];
 
 /** The schema version this build writes. */

@@ -100,6 +100,8 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN latency_ms INTEGER;
   ALTER TABLE events ADD COLUMN http_status INTEGER;
   `,
+  // 4: update claims were never used (as SQLite's migration 6).
+  `DROP TABLE IF EXISTS update_claims;`,
 ];
 
 /** The schema version this build writes. */

@@ -90,14 +90,6 @@ export function postgresUpdateDeduplicator(db: PgDb): UpdateDeduplicator {
         updateId,
         now,
       ])) === 1,
-    claim: async (updateId, now, leaseMs) =>
-      (await db.run(
-        `INSERT INTO update_claims (update_id, claimed_until)
-           SELECT $1::bigint, $3::bigint WHERE NOT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = $1::bigint)
-         ON CONFLICT (update_id) DO UPDATE SET claimed_until = excluded.claimed_until
-           WHERE update_claims.claimed_until <= $2::bigint`,
-        [updateId, now, now + leaseMs],
-      )) === 1,
   };
 }
 

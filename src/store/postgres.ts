@@ -152,7 +152,6 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
         const leads = await tx.run(`DELETE FROM leads WHERE updated_at < $1 AND state = ANY($2::text[])`, [olderThan, FINAL_STATES]);
         // Abandoned conversations can hold a name or a phone number too.
         await tx.run(`DELETE FROM conversations WHERE updated_at < $1`, [olderThan]);
-        await tx.run(`DELETE FROM update_claims WHERE claimed_until < $1`, [now - updateKeepMs]);
         await tx.run(`DELETE FROM window_counters WHERE expires_at <= $1`, [now]);
         return { events, leads, updates };
       }),

@@ -4,7 +4,7 @@ import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 import { parseJson } from "../guards.js";
 
 /** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
-export function sqliteUpdateDeduplicator(db: Database.Database): Omit<UpdateDeduplicator, "claim"> {
+export function sqliteUpdateDeduplicator(db: Database.Database): UpdateDeduplicator {
   const exists = db.prepare<[number], number>(`SELECT 1 FROM processed_updates WHERE update_id = ?`).pluck();
   const insert = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
   return {

@@ -1,12 +1,12 @@
 /**
- * The replica primitives (types.ts: leaseDue, claim, counters, coordination) on better-sqlite3. A
+ * The replica primitives (types.ts: leases, counters, coordination) on better-sqlite3. A
  * SQLite file serves one bot process, so leadership and chat locks only exclude callers in this
- * process; leases, claims and counters live in the file like everything else.
+ * process; leases and counters live in the file like everything else.
  */
 import type Database from "better-sqlite3";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import { toRecord, type LeadRow } from "./sqlite-leads.js";
-import type { Coordination, LeadStore, Leadership, UpdateDeduplicator, WindowCounters } from "./types.js";
+import type { Coordination, LeadStore, Leadership, WindowCounters } from "./types.js";
 
 export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
@@ -42,18 +42,6 @@ export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseD
         .map(toRecord)
         .sort((a, b) => a.id - b.id),
     releaseLease: async (id, owner) => release.run(id, owner).changes === 1,
-  };
-}
-
-export function sqliteUpdateClaims(db: Database.Database): Pick<UpdateDeduplicator, "claim"> {
-  const claim = db.prepare<{ id: number; now: number; until: number }>(
-    `INSERT INTO update_claims (update_id, claimed_until)
-       SELECT @id, @until WHERE NOT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = @id)
-     ON CONFLICT (update_id) DO UPDATE SET claimed_until = excluded.claimed_until
-       WHERE update_claims.claimed_until <= @now`,
-  );
-  return {
-    claim: async (updateId, now, leaseMs) => claim.run({ id: updateId, now, until: now + leaseMs }).changes === 1,
   };
 }
 

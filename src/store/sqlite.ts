@@ -20,7 +20,7 @@ import { migrate, NewerSchemaError } from "./migrations.js";
 import { FINAL_STATES, sqliteLeadStore } from "./sqlite-leads.js";
 import { sqliteEventJournal } from "./sqlite-events.js";
 import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
-import { localCoordination, sqliteLeadLeases, sqliteUpdateClaims, sqliteWindowCounters } from "./sqlite-replicas.js";
+import { localCoordination, sqliteLeadLeases, sqliteWindowCounters } from "./sqlite-replicas.js";
 import type { Store } from "./types.js";
 import { errorCode } from "../guards.js";
 
@@ -186,7 +186,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     `DELETE FROM leads WHERE updated_at < ? AND +state IN (SELECT value FROM json_each(?))`,
   );
   const purgeConversations = conn.prepare<[number]>(`DELETE FROM conversations WHERE updated_at < ?`);
-  const purgeClaims = conn.prepare<[number]>(`DELETE FROM update_claims WHERE claimed_until < ?`);
   const purgeCounters = conn.prepare<[number]>(`DELETE FROM window_counters WHERE expires_at <= ?`);
   // The heartbeat lives in the conversations table (a key no conversation uses) rather than a table of
   // its own: no migration for one row. Purge may delete it; the next probe writes it again.
@@ -201,7 +200,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const leads = purgeLeads.run(olderThan, JSON.stringify(FINAL_STATES)).changes;
     // Abandoned conversations can hold a name or a phone number too.
     purgeConversations.run(olderThan);
-    purgeClaims.run(Date.now() - updateKeepMs);
     purgeCounters.run(Date.now());
     return { events, leads, updates };
   });
@@ -210,7 +208,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const coordination = localCoordination();
   return {
     leads: { ...sqliteLeadStore(conn), ...sqliteLeadLeases(conn) },
-    updates: { ...sqliteUpdateDeduplicator(conn), ...sqliteUpdateClaims(conn) },
+    updates: sqliteUpdateDeduplicator(conn),
     events: sqliteEventJournal(conn),
     roles: sqliteRoleStore(conn),
     conversations: sqliteKeyValueStore(conn),

@@ -185,12 +185,6 @@ export interface UpdateDeduplicator {
   wasHandled(updateId: number): Promise<boolean>;
   /** True the first time an id is remembered; false for a repeat. Store.purge forgets ids after the keep time. */
   markHandled(updateId: number, now: number): Promise<boolean>;
-  /**
-   * For several replicas taking webhook updates: true when this caller may handle the update now,
-   * i.e. it was not handled and nobody else holds an unexpired claim on it; the claim then runs until
-   * `now + leaseMs`. markHandled ends it for good; a claim whose holder died expires and can be taken.
-   */
-  claim(updateId: number, now: number, leaseMs: number): Promise<boolean>;
 }
 
 export interface EventJournal {

@@ -211,7 +211,7 @@ export function watchWrites(store: Store, health: WriteHealth): Store {
       leaseNamed: w("leads.leaseNamed", leads.leaseNamed),
       releaseLease: w("leads.releaseLease", leads.releaseLease),
     },
-    updates: { ...updates, markHandled: w("updates.markHandled", updates.markHandled), claim: w("updates.claim", updates.claim) },
+    updates: { ...updates, markHandled: w("updates.markHandled", updates.markHandled) },
     counters: { hit: w("counters.hit", store.counters.hit) },
     coordination: store.coordination,
     ready: store.ready,

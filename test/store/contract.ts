@@ -543,24 +543,6 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect(await (await openStore()).updates.markHandled(2, T0 + 2)).toBe(false);
     });
 
-    it("lets one replica claim an update at a time, and a dead one's claim be taken over", async () => {
-      const a = await openStore();
-      const b = await openStore();
-      expect(await a.updates.claim(7, T0, 1_000)).toBe(true);
-      expect(await b.updates.claim(7, T0 + 10, 1_000)).toBe(false);
-      expect(await a.updates.claim(7, T0 + 999, 1_000)).toBe(false);
-      expect(await a.updates.wasHandled(7)).toBe(false); // claimed is not handled
-      // a died: its claim runs out and b may handle the update.
-      expect(await b.updates.claim(7, T0 + 1_000, 1_000)).toBe(true);
-      expect(await b.updates.markHandled(7, T0 + 1_500)).toBe(true);
-      // Handled is for good, whatever the claim's time.
-      expect(await a.updates.claim(7, T0 + 10_000, 1_000)).toBe(false);
-      expect(await a.updates.wasHandled(7)).toBe(true);
-
-      const claims = await Promise.all([a, b, a, b].map((store) => store.updates.claim(8, T0, 1_000)));
-      expect(claims.filter(Boolean)).toHaveLength(1);
-    });
-
     it("remembers an expired update id until a purge, however many come after it", async () => {
       const store = await openStore({ updateKeepMs: 1000 });
       await store.updates.markHandled(1, T0);

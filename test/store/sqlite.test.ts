@@ -176,10 +176,10 @@ describe("opening", () => {
     const first = openStore({ dataDir });
     const { lead: old } = await first.leads.insertUnlessDuplicate(lead(), HOUR, T0);
     await first.close();
-    // Back to schema 2 as an older build left it: no lease columns, claims, counters or call numbers.
+    // Back to schema 2 as an older build left it: no lease columns, counters or call numbers.
     const db = new Database(path.join(dataDir, "bot.sqlite"));
     db.exec(`ALTER TABLE leads DROP COLUMN lease_owner; ALTER TABLE leads DROP COLUMN lease_until;
-             ALTER TABLE leads DROP COLUMN lease_attempt; DROP TABLE update_claims; DROP TABLE window_counters;
+             ALTER TABLE leads DROP COLUMN lease_attempt; DROP TABLE window_counters;
              ALTER TABLE events DROP COLUMN latency_ms; ALTER TABLE events DROP COLUMN http_status;`);
     db.pragma("user_version = 2");
     db.close();
@@ -187,7 +187,6 @@ describe("opening", () => {
     const store = openStore({ dataDir });
     expect(await store.leads.get(old.id)).toEqual(old);
     expect((await store.leads.leaseDue(T0, 10, HOUR, "a")).map((l) => l.id)).toEqual([old.id]);
-    expect(await store.updates.claim(1, T0, 1_000)).toBe(true);
     expect(await store.counters.hit("k", 1_000, T0)).toBe(1);
   });
 
