@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createTranslate, LOCALES, pickLocale } from "../src/i18n.js";
+import type { I18nFlavor } from "@grammyjs/i18n";
+import { Api, Context } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import { createI18n, createTranslate, LOCALES, pickLocale, translationMiddleware } from "../src/i18n.js";
 
 const localesDir = new URL("../src/locales/", import.meta.url).pathname;
 const srcDir = new URL("../src/", import.meta.url).pathname;
@@ -50,5 +53,64 @@ describe("locales", () => {
     expect(pickLocale("ru", "en")).toBe("ru");
     expect(pickLocale("de", "en")).toBe("en");
     expect(pickLocale(undefined, "ru")).toBe("ru");
+  });
+});
+
+describe("translationMiddleware", () => {
+  const i18n = createI18n<Context & I18nFlavor>("ru");
+  const contextOf = (languageCode: string | undefined) =>
+    new Context(
+      {
+        update_id: 1,
+        message: {
+          message_id: 1,
+          date: 0,
+          chat: { id: 5, type: "private", first_name: "A" },
+          from: { id: 5, is_bot: false, first_name: "A", language_code: languageCode },
+          text: "x",
+        },
+      },
+      new Api("0:test"),
+      { id: 1, is_bot: true, first_name: "Bot", username: "b" } as UserFromGetMe, // only the fields Context reads here
+    ) as Context & I18nFlavor; // the middleware under test adds the flavor's fields
+
+  async function viaLibrary(languageCode: string | undefined, key: string, vars?: Record<string, string>) {
+    const ctx = contextOf(languageCode);
+    let text = "";
+    await i18n.middleware()(ctx, async () => {
+      text = ctx.t(key, vars);
+    });
+    return text;
+  }
+
+  it("says what @grammyjs/i18n's own middleware says, in the person's language", async () => {
+    const middleware = translationMiddleware<Context & I18nFlavor>(i18n, "ru");
+    for (const languageCode of ["ru", "en-US", "de", undefined]) {
+      for (const [key, vars] of [
+        ["start-greeting"],
+        ["phone-ask", { name: "Анна" }],
+        ["lead-created", { number: "7", phone: "+7 977 620-07-77" }],
+        ["start-greeting"],
+      ] as [string, Record<string, string>?][]) {
+        const ctx = contextOf(languageCode);
+        let text = "";
+        await middleware(ctx, async () => {
+          text = ctx.t(key, vars);
+          expect(ctx.translate(key, vars)).toBe(text);
+          expect(await ctx.i18n.getLocale()).toBe(pickLocale(languageCode, "ru"));
+        });
+        expect(text).toBe(await viaLibrary(languageCode, key, vars));
+      }
+    }
+  });
+
+  it("switches language with useLocale, as the library does", async () => {
+    const ctx = contextOf("ru");
+    await translationMiddleware<Context & I18nFlavor>(i18n, "ru")(ctx, async () => {
+      ctx.i18n.useLocale("en");
+      expect(ctx.t("start-greeting")).toBe(i18n.t("en", "start-greeting"));
+      await ctx.i18n.renegotiateLocale();
+      expect(ctx.t("start-greeting")).toBe(i18n.t("ru", "start-greeting"));
+    });
   });
 });

@@ -24,17 +24,20 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** The bot's own files, as sources (tsx) or compiled (`npm start` runs dist/): the same parts either way. */
+const own = (url: string, path: string) => url.includes(`/src/${path}`) || url.includes(`/dist/${path}`);
+
 /** Parts, first match wins; tested against the script's URL (or the caller's, for native code). */
 const PARTS: [string, (url: string, fn: string) => boolean][] = [
   ["GC", (_u, fn) => fn === "(garbage collector)"],
   ["idle", (_u, fn) => fn === "(idle)"],
   ["V8/native, unattributed (program)", (_u, fn) => fn === "(program)" || fn === "(root)"],
-  ["SQLite (better-sqlite3, src/store)", (u) => u.includes("better-sqlite3") || u.includes("/src/store/")],
+  ["SQLite (better-sqlite3, src/store)", (u) => u.includes("better-sqlite3") || own(u, "store/")],
   [
     "logging (pino, src/logger)",
     (u) =>
       /\/(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|on-exit-leak-free)\//.test(u) ||
-      u.endsWith("/src/logger.ts"),
+      own(u, "logger."),
   ],
   [
     "node-fetch (grammY's Bot API client)",
@@ -46,7 +49,7 @@ const PARTS: [string, (url: string, fn: string) => boolean][] = [
     (u) => u.includes("/undici/") || u.includes("node:internal/deps/undici") || u.startsWith("wasm://"),
   ],
   ["conversations plugin", (u) => u.includes("@grammyjs/conversations")],
-  ["i18n (@grammyjs/i18n, Fluent)", (u) => /\/(@grammyjs\/i18n|@fluent)\//.test(u) || u.endsWith("/src/i18n.ts")],
+  ["i18n (@grammyjs/i18n, Fluent)", (u) => /\/(@grammyjs\/i18n|@fluent)\//.test(u) || own(u, "i18n.")],
   [
     "grammY (core, runner, auto-retry, ratelimiter)",
     (u) => /\/(grammy|@grammyjs\/runner|@grammyjs\/auto-retry|@grammyjs\/ratelimiter|@grammyjs\/types)\//.test(u),
@@ -60,7 +63,7 @@ const PARTS: [string, (url: string, fn: string) => boolean][] = [
       u.includes("node:internal/process/esm_loader"),
   ],
   ["zod (config)", (u) => u.includes("/zod/")],
-  ["bot code (src/)", (u) => u.includes("/src/")],
+  ["bot code (src/, dist/)", (u) => own(u, "")],
   [
     "Node core (http, net, streams, events, timers, microtasks)",
     (u) =>

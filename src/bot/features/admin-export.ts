@@ -1,9 +1,10 @@
+import { LeanComposer } from "../lean-composer.js";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Composer, InputFile } from "grammy";
+import { type Composer, InputFile } from "grammy";
 import { csvRow, CSV_START } from "../../admin/csv.js";
 import { formatLocalTime, startOfDay } from "../../admin/format.js";
 import { codedDetail } from "../../admin/journal.js";
@@ -141,7 +142,7 @@ async function writeExport(path: string, leads: AsyncIterable<LeadRecord>, full:
 export function adminExportFeature(deps: AdminExportDeps): Composer<BotContext> {
   const now = deps.now ?? Date.now;
   const limits = { ...DEFAULT_EXPORT_LIMITS, ...deps.limits };
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   feature
     .chatType("private")
     .filter(isAdmin)

@@ -1,4 +1,5 @@
-import { Composer } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import type { Composer } from "grammy";
 import { MENU_COMMANDS } from "../command-menus.js";
 import type { BotContext } from "../context.js";
 
@@ -15,7 +16,7 @@ export const isAdmin = (ctx: BotContext): boolean => ctx.role === "admin";
  * answered by the admin features at all, as the journal and the export hold personal data.
  */
 export function adminCommandsRefused(): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   feature
     .chatType("private")
     .filter((ctx) => !isAdmin(ctx))

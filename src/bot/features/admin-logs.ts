@@ -1,4 +1,5 @@
-import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import { type Composer, GrammyError, InlineKeyboard } from "grammy";
 import { formatLocalTime, trOf, type Tr } from "../../admin/format.js";
 import { detailText, ERROR_KINDS, LEAD_KINDS, SHOWN_KINDS } from "../../admin/journal.js";
 import { ellipsize } from "../../admin/pages.js";
@@ -100,7 +101,7 @@ async function renderLogsPage(
 
 /** /logs [N] [errors|leads|agent <id>]: the journal, newest first, paged with buttons. */
 export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
 
   admins.command("logs", async (ctx) => {

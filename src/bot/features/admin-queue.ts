@@ -1,4 +1,5 @@
-import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import { type Composer, GrammyError, InlineKeyboard } from "grammy";
 import { formatDuration, sourceLabel, trOf, type Tr } from "../../admin/format.js";
 import { addPageButtons, pageOf, visibleLength } from "../../admin/pages.js";
 import { escapeHtml } from "../../html.js";
@@ -58,7 +59,7 @@ export function parseRetryArgs(text: string): number[] | "all" | undefined {
 /** /pending lists the leads that need someone; /retry sends one, several or all of them again now. */
 export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
   const now = deps.now ?? Date.now;
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
   const answerWithinMs = deps.answerWithinMs ?? 5_000;
 

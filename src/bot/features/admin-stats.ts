@@ -1,4 +1,5 @@
-import { Composer, GrammyError, InlineKeyboard, InputFile } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import { type Composer, GrammyError, InlineKeyboard, InputFile } from "grammy";
 import { renderLeadsChart } from "../../admin/chart.js";
 import { formatDuration, sourceLabel, trOf, type SourceOf, type Tr } from "../../admin/format.js";
 import { addPageButtons, ellipsize, pageOf, visibleLength } from "../../admin/pages.js";
@@ -70,7 +71,7 @@ function formatPeriod(title: string, p: PeriodStats, t: Tr): string {
 /** /stats: today and the last 7 days, the queue, a chart of leads per day, and every source in pages. */
 export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">; now?: () => number }): Composer<BotContext> {
   const now = deps.now ?? Date.now;
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
   admins.command("stats", async (ctx) => {
     noteUpdate(ctx, "stats");

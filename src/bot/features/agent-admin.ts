@@ -1,4 +1,5 @@
-import { Composer, type Api, type CommandContext } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import type { Composer, Api, CommandContext } from "grammy";
 import type { Logger } from "../../logger.js";
 import type { BotContext } from "../context.js";
 import type { RoleDirectory } from "../roles.js";
@@ -26,7 +27,7 @@ const USER_ID = /^[1-9]\d{0,15}$/;
  */
 export function agentAdminFeature(deps: AgentAdminDeps): Composer<BotContext> {
   const now = deps.now ?? Date.now;
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   const admins = feature.chatType("private").filter(isAdmin);
 
   admins.command("agents", async (ctx) => {

@@ -1,4 +1,5 @@
-import { Composer, type Filter } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import type { Composer, Filter } from "grammy";
 import type { Config } from "../../config.js";
 import { escapeHtml } from "../../html.js";
 import { pickLocale } from "../../i18n.js";
@@ -52,7 +53,7 @@ const MESSAGE_LIMIT = 4000;
  * own contact, while forwarded messages and other people's cards stay agent leads.
  */
 export function agentFeature(deps: AgentFeatureDeps): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   const batches = createContactBatches(deps.summaryDelayMs ?? 1_500, deps.log);
   const agents = feature.chatType("private").filter((ctx) => ctx.role === "agent" || ctx.role === "admin");
   const agentAnswerWithinMs = deps.agentAnswerWithinMs ?? DEFAULT_AGENT_ANSWER_WITHIN_MS;

@@ -1,9 +1,10 @@
-import { Composer } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import type { Composer } from "grammy";
 import type { BotContext } from "../context.js";
 
 /** /cancel ends the conversation at any step; it sits before the conversation so it always wins. */
 export function cancelFeature(): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   feature.chatType("private").command("cancel", async (ctx) => {
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();

@@ -1,9 +1,10 @@
-import { Composer } from "grammy";
+import { LeanComposer } from "../lean-composer.js";
+import type { Composer } from "grammy";
 import type { BotContext } from "../context.js";
 
 /** Last in the chain: whatever nobody handled gets a short pointer instead of silence. */
 export function fallbackFeature(): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   feature.chatType("private").on("message", (ctx) => ctx.reply(ctx.t("fallback-pointer")));
   feature.chatType(["group", "supergroup"]).on("message", async (ctx) => {
     // Only answer when addressed, or the bot would talk over every message in the group: a command Telegram

@@ -1,5 +1,6 @@
+import { LeanComposer } from "../lean-composer.js";
 import { createConversation } from "@grammyjs/conversations";
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
 import { normalizePhone } from "../../phone.js";
 import type { BotContext } from "../context.js";
 import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
@@ -25,7 +26,7 @@ export interface LeadFeatureDeps extends LeadConversationDeps {
 }
 
 export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   // Told before any question, so that nobody types a name and a phone for a lead that cannot be taken.
   const capReached = (ctx: BotContext) =>
     turnedAwayAtCap(ctx, async () => deps.leadCap !== undefined && ctx.from !== undefined && deps.leadCap.reached(ctx.from.id, ctx.role));

@@ -1,5 +1,6 @@
+import { LeanComposer } from "../lean-composer.js";
 import { limit } from "@grammyjs/ratelimiter";
-import { Composer } from "grammy";
+import type { Composer } from "grammy";
 import type { Logger } from "../../logger.js";
 import type { WindowCounters } from "../../store/types.js";
 import type { BotContext } from "../context.js";
@@ -51,7 +52,7 @@ export function rateLimitFeature(
       if (ctx.chat?.type === "private") await ctx.reply(ctx.t("rate-limited")).catch(() => undefined);
     },
   });
-  const feature = new Composer<BotContext>();
+  const feature = new LeanComposer<BotContext>();
   feature.use(async (ctx, next) => {
     let passed = false;
     await limiter(ctx, async () => {
