@@ -26,6 +26,11 @@ export interface CallbackData<F extends Fields> {
   pack(values: ValuesOf<F>): string;
   /** The values in data this definition wrote; undefined for any other data. */
   unpack(data: string): ValuesOf<F> | undefined;
+  /**
+   * The values in grammY's `ctx.match` of a `callbackQuery(filter, …)` handler: the filter's match (typed
+   * as `string | RegExpMatchArray` there). Throws for data the filter refuses, which such a handler never gets.
+   */
+  read(match: string | RegExpMatchArray): ValuesOf<F>;
 }
 
 /** Telegram refuses callback data over 64 bytes (BUTTON_DATA_INVALID). */
@@ -37,6 +42,9 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 export function callbackData<F extends Fields>(prefix: string, fields: F): CallbackData<F> {
   const entries = Object.entries(fields);
   const filter = new RegExp(`^${escapeRegExp(prefix)}${entries.map(([, field]) => `:(${field.pattern})`).join("")}$`);
+  const valuesIn = (match: RegExpMatchArray) =>
+    // A match of the filter holds every field's text in its group; the object has exactly the fields' names.
+    Object.fromEntries(entries.map(([name, field], i) => [name, field.read(match[i + 1] ?? "")])) as ValuesOf<F>;
   return {
     filter,
     pack(values) {
@@ -47,9 +55,12 @@ export function callbackData<F extends Fields>(prefix: string, fields: F): Callb
     },
     unpack(data) {
       const match = filter.exec(data);
-      if (!match) return undefined;
-      // The filter matched, so every group holds its field's text; the object has exactly the fields' names.
-      return Object.fromEntries(entries.map(([name, field], i) => [name, field.read(match[i + 1] ?? "")])) as ValuesOf<F>;
+      return match ? valuesIn(match) : undefined;
+    },
+    read(match) {
+      const found = typeof match === "string" ? filter.exec(match) : match;
+      if (!found) throw new Error(`not ${prefix} data: ${String(match)}`);
+      return valuesIn(found);
     },
   };
 }

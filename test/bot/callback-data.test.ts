@@ -32,6 +32,13 @@ describe("typed callback data", () => {
     }
   });
 
+  it("reads the values of a match of its filter, as grammY hands it to the handler", () => {
+    const match = page.filter.exec("items:7:r");
+    expect(match && page.read(match)).toEqual({ index: 7, colour: "red" });
+    expect(page.read("items:8:b")).toEqual({ index: 8, colour: "blue" });
+    expect(() => page.read("items:x:b")).toThrow(/not items data/);
+  });
+
   it("a definition without fields is its prefix, literally", () => {
     const open = callbackData("retry:all", {});
     expect(open.pack({})).toBe("retry:all");

@@ -116,8 +116,7 @@ export function adminLogsFeature(deps: { events: EventJournal }): Composer<BotCo
   });
 
   admins.callbackQuery(LOGS_PAGE_DATA.filter, async (ctx) => {
-    const asked = LOGS_PAGE_DATA.unpack(ctx.callbackQuery.data);
-    if (!asked) return ctx.answerCallbackQuery();
+    const asked = LOGS_PAGE_DATA.read(ctx.match);
     noteUpdate(ctx, `logs page from ${asked.offset}`);
     const page = await renderLogsPage(deps.events, asked, asked.offset, trOf(ctx));
     await ctx.answerCallbackQuery();

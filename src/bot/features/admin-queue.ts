@@ -92,7 +92,7 @@ export function adminQueueFeature(deps: AdminQueueDeps): Composer<BotContext> {
   });
 
   admins.callbackQuery(PAGE.filter, async (ctx) => {
-    const { index } = PAGE.unpack(ctx.callbackQuery.data) ?? { index: 0 };
+    const { index } = PAGE.read(ctx.match);
     noteUpdate(ctx, `pending page ${index}`);
     const page = await pendingPage(index, trOf(ctx));
     await ctx.answerCallbackQuery();

@@ -100,7 +100,7 @@ export function adminStatsFeature(deps: { store: Pick<Store, "leads" | "events">
   });
 
   admins.callbackQuery(SOURCES_PAGE.filter, async (ctx) => {
-    const { index } = SOURCES_PAGE.unpack(ctx.callbackQuery.data) ?? { index: 0 };
+    const { index } = SOURCES_PAGE.read(ctx.match);
     noteUpdate(ctx, `sources page ${index}`);
     const page = sourcesPage(await collectWeekSources(deps.store, now()), index, trOf(ctx));
     await ctx.answerCallbackQuery();
