@@ -206,10 +206,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   let closed = false;
   const coordination = localCoordination();
+  const events = sqliteEventJournal(conn);
   return {
     leads: { ...sqliteLeadStore(conn), ...sqliteLeadLeases(conn) },
     updates: sqliteUpdateDeduplicator(conn),
-    events: sqliteEventJournal(conn),
+    events,
     roles: sqliteRoleStore(conn),
     conversations: sqliteKeyValueStore(conn),
     counters: sqliteWindowCounters(conn),
@@ -224,6 +225,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       coordination.endAll();
+      // Journal events recorded in this turn of the event loop are committed before the connection goes.
+      events.flush();
       try {
         // Fold what it can of the WAL back into the main file without waiting for other readers
         // (the last connection to close checkpoints and removes the WAL anyway).
