@@ -360,11 +360,12 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
 
     it("leases the leads an admin names, due or not, unless another replica is sending one", async () => {
       const store = await openStore();
-      const [mine, theirs, later, done] = await Promise.all(
-        ["79000000001", "79000000002", "79000000003", "79000000004"].map(
-          async (phone, i) => (await store.leads.insertUnlessDuplicate(lead(phone), HOUR, T0 + i)).lead.id,
-        ),
-      );
+      // One after another, so that ids rise in this order (PostgreSQL numbers concurrent inserts as they land).
+      const ids: number[] = [];
+      for (const [i, phone] of ["79000000001", "79000000002", "79000000003", "79000000004"].entries()) {
+        ids.push((await store.leads.insertUnlessDuplicate(lead(phone), HOUR, T0 + i)).lead.id);
+      }
+      const [mine, theirs, later, done] = ids;
       expect((await store.leads.leaseDue(T0 + 10, 10, HOUR, "a")).map((l) => l.id)).toEqual([mine, theirs, later, done]);
       await store.leads.releaseLease(theirs!, "a");
       expect((await store.leads.leaseDue(T0 + 11, 10, HOUR, "b")).map((l) => l.id)).toEqual([theirs]);
