@@ -1,8 +1,7 @@
 /** EventJournal on better-sqlite3. */
 import type Database from "better-sqlite3";
-// Not the global setImmediate: a test's fake timers must not hold back a write (this is I/O, not a wait).
-import { setImmediate } from "node:timers";
-import type { EventJournal, LeadEvent, NewLeadEvent } from "./types.js";
+import type { GroupCommit } from "./sqlite-group-commit.js";
+import type { EventJournal, LeadEvent } from "./types.js";
 
 interface EventRow {
   id: number;
@@ -34,22 +33,7 @@ function toEvent(row: EventRow): LeadEvent {
   };
 }
 
-/** The journal, and `flush` to commit what it holds before the connection closes. */
-export type SqliteEventJournal = EventJournal & { flush(): void };
-
-interface Pending {
-  row: Record<string, string | number | null>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Events are committed together, once per turn of the event loop: a lead's events come from many
- * customers at once, and one commit each was the store's largest cost under load (a WAL write and
- * its locks per event). record() resolves only after its event's commit, so whoever waits for it
- * still knows it is on disk; reads commit what is pending first, so they see every recorded event.
- */
-export function sqliteEventJournal(db: Database.Database): SqliteEventJournal {
+export function sqliteEventJournal(db: Database.Database, group: GroupCommit): EventJournal {
   const insert = db.prepare<Record<string, string | number | null>>(
     `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
      VALUES (@at, @kind, @actor, @source, @maskedPhone, @leadId, @brainysoftId, @detail, @latencyMs, @httpStatus)`,
@@ -75,50 +59,23 @@ export function sqliteEventJournal(db: Database.Database): SqliteEventJournal {
       ORDER BY at DESC, id DESC LIMIT @limit`,
   );
 
-  let pending: Pending[] = [];
-  const insertAll = db.transaction((batch: readonly Pending[]) => {
-    for (const p of batch) insert.run(p.row);
-  });
-  const flush = (): void => {
-    const batch = pending;
-    if (batch.length === 0) return;
-    pending = [];
-    try {
-      insertAll(batch);
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      return;
-    }
-    for (const p of batch) p.resolve();
-  };
-  const row = (event: NewLeadEvent): Pending["row"] => ({
-    at: event.at ?? Date.now(),
-    kind: event.kind,
-    actor: event.actor,
-    source: event.source ?? null,
-    maskedPhone: event.maskedPhone ?? null,
-    leadId: event.leadId ?? null,
-    brainysoftId: event.brainysoftId ?? null,
-    detail: event.detail ?? null,
-    latencyMs: event.latencyMs ?? null,
-    httpStatus: event.httpStatus ?? null,
-  });
-  /** Runs a read after committing what is pending, so it sees every event recorded before it. */
-  const fresh =
-    <A extends unknown[], R>(read: (...args: A) => R) =>
-    async (...args: A): Promise<R> => {
-      flush();
-      return read(...args);
-    };
-
   return {
-    flush,
     record: (event) =>
-      new Promise<void>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push({ row: row(event), resolve, reject });
+      group.write(() => {
+        insert.run({
+          at: event.at ?? Date.now(),
+          kind: event.kind,
+          actor: event.actor,
+          source: event.source ?? null,
+          maskedPhone: event.maskedPhone ?? null,
+          leadId: event.leadId ?? null,
+          brainysoftId: event.brainysoftId ?? null,
+          detail: event.detail ?? null,
+          latencyMs: event.latencyMs ?? null,
+          httpStatus: event.httpStatus ?? null,
+        });
       }),
-    recent: fresh((limit: number, offset: number, filter?: { kinds?: readonly string[]; actor?: string }) =>
+    recent: async (limit, offset, filter) =>
       recent
         .all({
           kinds: filter?.kinds ? JSON.stringify(filter.kinds) : null,
@@ -127,13 +84,9 @@ export function sqliteEventJournal(db: Database.Database): SqliteEventJournal {
           offset,
         })
         .map(toEvent),
-    ),
-    between: fresh((from: number, to: number) => between.all(from, to).map(toEvent)),
-    countByKind: fresh((kinds: readonly string[], from: number, to: number) =>
-      Object.fromEntries(countByKind.all({ kinds: JSON.stringify(kinds), from, to }).map((r) => [r.kind, r.count])),
-    ),
-    newestBetween: fresh((kinds: readonly string[], from: number, to: number, limit: number) =>
-      newestBetween.all({ kinds: JSON.stringify(kinds), from, to, limit }).map(toEvent),
-    ),
+    between: async (from, to) => between.all(from, to).map(toEvent),
+    countByKind: async (kinds, from, to) =>
+      Object.fromEntries(countByKind.all({ kinds: JSON.stringify(kinds), from, to }).map((row) => [row.kind, row.count])),
+    newestBetween: async (kinds, from, to, limit) => newestBetween.all({ kinds: JSON.stringify(kinds), from, to, limit }).map(toEvent),
   };
 }

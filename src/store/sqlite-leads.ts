@@ -1,5 +1,6 @@
 /** LeadStore on better-sqlite3. Every statement is prepared once, when the store opens. */
 import type Database from "better-sqlite3";
+import type { GroupCommit } from "./sqlite-group-commit.js";
 import {
   leaseColumns,
   type DeliveryErrorClass,
@@ -66,7 +67,7 @@ export function toRecord(row: LeadRow): LeadRecord {
   };
 }
 
-export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
+export function sqliteLeadStore(db: Database.Database, group: GroupCommit): Omit<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
   // A lead created after `now` still counts: another process may have read its clock later but
   // committed first while this caller waited for the write lock.
@@ -161,9 +162,7 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
   );
 
   return {
-    // IMMEDIATE takes the write lock before the SELECT, so a second process (or connection)
-    // waits (busy_timeout) and then sees the first one's row.
-    insertUnlessDuplicate: async (lead, windowMs, now, lease) => insertUnlessDuplicate.immediate(lead, windowMs, now, lease),
+    insertUnlessDuplicate: (lead, windowMs, now, lease) => group.write(() => insertUnlessDuplicate(lead, windowMs, now, lease)),
     findRecent: async (phone, since) => {
       const row = findRecent.get({ phone, since });
       return row && toRecord(row);
@@ -175,19 +174,11 @@ export function sqliteLeadStore(db: Database.Database): Omit<LeadStore, "leaseDu
     duePending: async (now, limit, horizonMs) =>
       due.all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit }).map(toRecord),
     listByState: async (states, limit) => (states.length === 0 ? [] : inStates.all(JSON.stringify(states), limit).map(toRecord)),
-    markDelivered: async (id, brainysoftId, now) => {
-      delivered.run(brainysoftId, now, id);
-    },
-    markRetry: async (id, error, nextAttemptAt, now) => {
-      retry.run(error, nextAttemptAt, now, id);
-    },
-    markFinal: async (id, state, error, now) => {
-      final.run(state, error, now, id);
-    },
-    requeue: async (id, now) => requeue.run({ id, now }).changes === 1,
-    markNotified: async (id) => {
-      notified.run(id);
-    },
+    markDelivered: (id, brainysoftId, now) => group.write(() => void delivered.run(brainysoftId, now, id)),
+    markRetry: (id, error, nextAttemptAt, now) => group.write(() => void retry.run(error, nextAttemptAt, now, id)),
+    markFinal: (id, state, error, now) => group.write(() => void final.run(state, error, now, id)),
+    requeue: (id, now) => group.write(() => requeue.run({ id, now }).changes === 1),
+    markNotified: (id) => group.write(() => void notified.run(id)),
     unnotified: async (query) => unnotified.all(query).map(toRecord),
     listCreatedBetween: async (from, to, page) =>
       (page

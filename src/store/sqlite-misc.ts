@@ -1,26 +1,27 @@
 /** The small stores on better-sqlite3: processed update ids, agent roles, conversation state. */
 import type Database from "better-sqlite3";
+import type { GroupCommit } from "./sqlite-group-commit.js";
 import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 import { parseJson } from "../guards.js";
 
 /** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
-export function sqliteUpdateDeduplicator(db: Database.Database): UpdateDeduplicator {
+export function sqliteUpdateDeduplicator(db: Database.Database, group: GroupCommit): UpdateDeduplicator {
   const exists = db.prepare<[number], number>(`SELECT 1 FROM processed_updates WHERE update_id = ?`).pluck();
   const insert = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
   return {
     wasHandled: async (updateId) => exists.get(updateId) !== undefined,
-    markHandled: async (updateId, now) => insert.run(updateId, now).changes === 1,
+    markHandled: (updateId, now) => group.write(() => insert.run(updateId, now).changes === 1),
   };
 }
 
-export function sqliteRoleStore(db: Database.Database): RoleStore {
+export function sqliteRoleStore(db: Database.Database, group: GroupCommit): RoleStore {
   const list = db.prepare<[], number>(`SELECT user_id FROM agents ORDER BY added_at, user_id`).pluck();
   const add = db.prepare<[number, number, number]>(`INSERT OR IGNORE INTO agents (user_id, added_by, added_at) VALUES (?, ?, ?)`);
   const remove = db.prepare<[number]>(`DELETE FROM agents WHERE user_id = ?`);
   return {
     listAgents: async () => list.all(),
-    addAgent: async (userId, addedBy, now) => add.run(userId, addedBy, now).changes === 1,
-    removeAgent: async (userId) => remove.run(userId).changes === 1,
+    addAgent: (userId, addedBy, now) => group.write(() => add.run(userId, addedBy, now).changes === 1),
+    removeAgent: (userId) => group.write(() => remove.run(userId).changes === 1),
   };
 }
 
@@ -29,7 +30,7 @@ export function sqliteRoleStore(db: Database.Database): RoleStore {
  * plain JSON data (objects, arrays, strings, finite numbers, booleans, null) round-trips exactly.
  * Writing `undefined` deletes the key, matching what read() returns for a missing one.
  */
-export function sqliteKeyValueStore(db: Database.Database): KeyValueStore<unknown> {
+export function sqliteKeyValueStore(db: Database.Database, group: GroupCommit): KeyValueStore<unknown> {
   const read = db.prepare<[string], string>(`SELECT value FROM conversations WHERE key = ?`).pluck();
   const write = db.prepare<[string, string, number]>(
     `INSERT INTO conversations (key, value, updated_at) VALUES (?, ?, ?)
@@ -48,12 +49,8 @@ export function sqliteKeyValueStore(db: Database.Database): KeyValueStore<unknow
       const json = read.get(key);
       return json === undefined ? undefined : parseJson(json);
     },
-    write: async (key, value, handledUpdate) => {
-      // JSON.stringify(undefined) is undefined, whatever its type says.
-      change(key, JSON.stringify(value) as string | undefined, handledUpdate);
-    },
-    delete: async (key, handledUpdate) => {
-      change(key, undefined, handledUpdate);
-    },
+    // JSON.stringify(undefined) is undefined, whatever its type says.
+    write: (key, value, handledUpdate) => group.write(() => change(key, JSON.stringify(value) as string | undefined, handledUpdate)),
+    delete: (key, handledUpdate) => group.write(() => change(key, undefined, handledUpdate)),
   };
 }

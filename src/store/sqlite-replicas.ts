@@ -5,10 +5,11 @@
  */
 import type Database from "better-sqlite3";
 import { createKeyedMutex } from "./keyed-mutex.js";
+import type { GroupCommit } from "./sqlite-group-commit.js";
 import { toRecord, type LeadRow } from "./sqlite-leads.js";
 import type { Coordination, LeadStore, Leadership, WindowCounters } from "./types.js";
 
-export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
+export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
   const lease = db.prepare<{ now: number; far: number; limit: number; until: number; owner: string }, LeadRow>(
     `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
@@ -30,22 +31,26 @@ export function sqliteLeadLeases(db: Database.Database): Pick<LeadStore, "leaseD
       WHERE id = ? AND lease_owner = ? AND lease_attempt = attempts`,
   );
   return {
-    leaseDue: async (now, limit, leaseMs, owner, horizonMs) =>
-      lease
-        .all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit, until: now + leaseMs, owner })
-        .map(toRecord)
-        // RETURNING follows no ORDER BY.
-        .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
-    leaseNamed: async (ids, now, leaseMs, owner) =>
-      leaseNamed
-        .all({ ids: JSON.stringify(ids), now, until: now + leaseMs, owner })
-        .map(toRecord)
-        .sort((a, b) => a.id - b.id),
-    releaseLease: async (id, owner) => release.run(id, owner).changes === 1,
+    leaseDue: (now, limit, leaseMs, owner, horizonMs) =>
+      group.write(() =>
+        lease
+          .all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit, until: now + leaseMs, owner })
+          .map(toRecord)
+          // RETURNING follows no ORDER BY.
+          .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
+      ),
+    leaseNamed: (ids, now, leaseMs, owner) =>
+      group.write(() =>
+        leaseNamed
+          .all({ ids: JSON.stringify(ids), now, until: now + leaseMs, owner })
+          .map(toRecord)
+          .sort((a, b) => a.id - b.id),
+      ),
+    releaseLease: (id, owner) => group.write(() => release.run(id, owner).changes === 1),
   };
 }
 
-export function sqliteWindowCounters(db: Database.Database): WindowCounters {
+export function sqliteWindowCounters(db: Database.Database, group: GroupCommit): WindowCounters {
   // SET sees the old row in every expression, so both CASEs test the same window.
   const hit = db
     .prepare<{ key: string; now: number; until: number }, number>(
@@ -57,11 +62,12 @@ export function sqliteWindowCounters(db: Database.Database): WindowCounters {
     )
     .pluck();
   return {
-    hit: async (key, windowMs, now) => {
-      const count = hit.get({ key, now, until: now + windowMs });
-      if (count === undefined) throw new Error("window counter upsert returned no row");
-      return count;
-    },
+    hit: (key, windowMs, now) =>
+      group.write(() => {
+        const count = hit.get({ key, now, until: now + windowMs });
+        if (count === undefined) throw new Error("window counter upsert returned no row");
+        return count;
+      }),
   };
 }
 

@@ -1,16 +1,17 @@
 /**
  * The embedded store: one SQLite file in the data directory, opened with better-sqlite3.
  *
- * Durability: the file runs in WAL mode with synchronous=NORMAL. A commit is written to the WAL
- * with write(2) before better-sqlite3 returns, so it is in the OS page cache and survives the bot
+ * Durability: the file runs in WAL mode with synchronous=NORMAL. A write's promise resolves after its
+ * commit (sqlite-group-commit.ts: the writes of one event-loop turn share one), and a commit is written
+ * to the WAL with write(2) before better-sqlite3 returns, so it is in the OS page cache and survives the bot
  * process dying at any moment (crash, OOM kill, SIGKILL, container restart) - which is what a lead
  * must survive once the person has been told it was received. What NORMAL gives up against FULL is
  * an fsync per commit, i.e. only the last few commits before an OS crash or power loss; the
  * database itself stays consistent either way.
  *
  * Several processes may open the same file (a deploy overlapping the old instance): writes are
- * serialised by SQLite's lock, with busy_timeout to wait for it, and lead de-duplication runs in
- * an IMMEDIATE transaction.
+ * serialised by SQLite's lock, with busy_timeout to wait for it, and every write (lead de-duplication
+ * among them) runs in an IMMEDIATE transaction.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -19,6 +20,7 @@ import { StoreOpenError } from "./errors.js";
 import { migrate, NewerSchemaError } from "./migrations.js";
 import { FINAL_STATES, sqliteLeadStore } from "./sqlite-leads.js";
 import { sqliteEventJournal } from "./sqlite-events.js";
+import { sqliteGroupCommit } from "./sqlite-group-commit.js";
 import { sqliteKeyValueStore, sqliteRoleStore, sqliteUpdateDeduplicator } from "./sqlite-misc.js";
 import { localCoordination, sqliteLeadLeases, sqliteWindowCounters } from "./sqlite-replicas.js";
 import type { Store } from "./types.js";
@@ -206,27 +208,26 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   let closed = false;
   const coordination = localCoordination();
-  const events = sqliteEventJournal(conn);
+  const group = sqliteGroupCommit(conn, { busyTimeoutMs: BUSY_TIMEOUT_MS });
   return {
-    leads: { ...sqliteLeadStore(conn), ...sqliteLeadLeases(conn) },
-    updates: sqliteUpdateDeduplicator(conn),
-    events,
-    roles: sqliteRoleStore(conn),
-    conversations: sqliteKeyValueStore(conn),
-    counters: sqliteWindowCounters(conn),
+    leads: { ...sqliteLeadStore(conn, group), ...sqliteLeadLeases(conn, group) },
+    updates: sqliteUpdateDeduplicator(conn, group),
+    events: sqliteEventJournal(conn, group),
+    roles: sqliteRoleStore(conn, group),
+    conversations: sqliteKeyValueStore(conn, group),
+    counters: sqliteWindowCounters(conn, group),
     coordination,
     ready: async () => {},
-    purge: async (olderThan) => purge.immediate(olderThan),
-    probeWrite: async () => {
+    purge: (olderThan) => group.write(() => purge(olderThan)),
+    probeWrite: () => {
       const at = Date.now();
-      heartbeat.run(JSON.stringify(at), at);
+      return group.write(() => void heartbeat.run(JSON.stringify(at), at));
     },
     close: async () => {
       if (closed) return;
       closed = true;
       coordination.endAll();
-      // Journal events recorded in this turn of the event loop are committed before the connection goes.
-      events.flush();
+      group.flush();
       try {
         // Fold what it can of the WAL back into the main file without waiting for other readers
         // (the last connection to close checkpoints and removes the WAL anyway).
