@@ -16,7 +16,10 @@ import type Database from "better-sqlite3";
 import { setImmediate, setTimeout } from "node:timers";
 
 export interface GroupCommit {
-  /** Runs `write` in this turn's transaction; resolves with its result once the transaction commits. */
+  /**
+   * Runs `write` at once and atomically (a savepoint of its own) in this turn's transaction, and resolves
+   * with its result once that transaction commits.
+   */
   write<T>(write: () => T): Promise<T>;
   /** Commits this turn's transaction now (before the connection closes). */
   flush(): void;

@@ -138,28 +138,32 @@ export function sqliteLeadStore(db: Database.Database, group: GroupCommit): Omit
     .pluck();
   const counts = db.prepare<[], { state: LeadState; n: number }>(`SELECT state, count(*) AS n FROM leads GROUP BY state`);
 
-  const insertUnlessDuplicate = db.transaction(
-    (lead: NewLead, windowMs: number, now: number, lease?: FirstLease): { lead: LeadRecord; duplicate: boolean } => {
-      const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
-      if (existing) return { lead: toRecord(existing), duplicate: true };
-      const row = insert.get({
-        chatId: lead.chatId,
-        userId: lead.userId,
-        firstName: lead.firstName,
-        lastName: lead.lastName ?? null,
-        phone: lead.phone,
-        source: lead.source,
-        actor: lead.actor,
-        agentId: lead.agentId ?? null,
-        consentAt: lead.consentAt ?? null,
-        locale: lead.locale,
-        now,
-        ...leaseColumns(lease),
-      });
-      // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
-      return { lead: toRecord(row!), duplicate: false };
-    },
-  );
+  // Atomic as a group commit write (a savepoint of its own), like every write below.
+  const insertUnlessDuplicate = (
+    lead: NewLead,
+    windowMs: number,
+    now: number,
+    lease?: FirstLease,
+  ): { lead: LeadRecord; duplicate: boolean } => {
+    const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
+    if (existing) return { lead: toRecord(existing), duplicate: true };
+    const row = insert.get({
+      chatId: lead.chatId,
+      userId: lead.userId,
+      firstName: lead.firstName,
+      lastName: lead.lastName ?? null,
+      phone: lead.phone,
+      source: lead.source,
+      actor: lead.actor,
+      agentId: lead.agentId ?? null,
+      consentAt: lead.consentAt ?? null,
+      locale: lead.locale,
+      now,
+      ...leaseColumns(lease),
+    });
+    // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
+    return { lead: toRecord(row!), duplicate: false };
+  };
 
   return {
     insertUnlessDuplicate: (lead, windowMs, now, lease) => group.write(() => insertUnlessDuplicate(lead, windowMs, now, lease)),

@@ -38,12 +38,13 @@ export function sqliteKeyValueStore(db: Database.Database, group: GroupCommit): 
   );
   const remove = db.prepare<[string]>(`DELETE FROM conversations WHERE key = ?`);
   const handled = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
-  const change = db.transaction((key: string, json: string | undefined, handledUpdate: number | undefined) => {
+  // Both or neither: a group commit write is atomic (a savepoint of its own).
+  const change = (key: string, json: string | undefined, handledUpdate: number | undefined) => {
     const now = Date.now();
     if (json === undefined) remove.run(key);
     else write.run(key, json, now);
     if (handledUpdate !== undefined) handled.run(handledUpdate, now);
-  });
+  };
   return {
     read: async (key) => {
       const json = read.get(key);

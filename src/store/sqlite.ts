@@ -195,7 +195,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     `INSERT INTO conversations (key, value, updated_at) VALUES ('store:heartbeat', ?, ?)
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   );
-  const purge = conn.transaction((olderThan: number) => {
+  // All or nothing: a group commit write is atomic (a savepoint of its own).
+  const purge = (olderThan: number) => {
     const events = purgeEvents.run(olderThan).changes;
     // By the de-duplication window, not the retention: ids are no personal data and are needed only that long.
     const updates = purgeUpdates.run(Date.now() - updateKeepMs).changes;
@@ -204,7 +205,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     purgeConversations.run(olderThan);
     purgeCounters.run(Date.now());
     return { events, leads, updates };
-  });
+  };
 
   let closed = false;
   const coordination = localCoordination();
