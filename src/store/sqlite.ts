@@ -10,8 +10,9 @@
  * database itself stays consistent either way.
  *
  * Several processes may open the same file (a deploy overlapping the old instance): writes are
- * serialised by SQLite's lock, with busy_timeout to wait for it, and every write (lead de-duplication
- * among them) runs in an IMMEDIATE transaction.
+ * serialised by SQLite's lock, and every write (lead de-duplication among them) runs in an IMMEDIATE
+ * transaction; writes wait for the other process's lock on a timer (sqlite-group-commit.ts), reads and
+ * opening with busy_timeout.
  */
 import fs from "node:fs";
 import path from "node:path";
