@@ -116,19 +116,22 @@ export function createLeadJournal(deps: { events: EventJournal; now?: () => numb
     async settled(outcome, result) {
       const at = now();
       const lead = outcome.lead;
-      await events.record({
-        at,
-        kind: result.kind === "created" ? "crm-ok" : "crm-error",
-        actor: "system",
-        source: "brainysoft",
-        leadId: lead.id,
-        // The numbers in columns of their own for /stats; the detail says it all in one line for /logs.
-        latencyMs: result.latencyMs,
-        httpStatus: result.status,
-        detail: scrubDetail(crmCallDetail(result)),
-      });
       const event = leadEvent(outcome, result);
-      if (event) await events.record({ at, actor: actorOf(lead), ...about(lead), ...event });
+      // Both at once, so that they share a commit (the SQLite store commits a turn's writes together).
+      await Promise.all([
+        events.record({
+          at,
+          kind: result.kind === "created" ? "crm-ok" : "crm-error",
+          actor: "system",
+          source: "brainysoft",
+          leadId: lead.id,
+          // The numbers in columns of their own for /stats; the detail says it all in one line for /logs.
+          latencyMs: result.latencyMs,
+          httpStatus: result.status,
+          detail: scrubDetail(crmCallDetail(result)),
+        }),
+        event && events.record({ at, actor: actorOf(lead), ...about(lead), ...event }),
+      ]);
     },
   };
 }
