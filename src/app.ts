@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { createOutsideApi } from "./bot/api-defaults.js";
 import { createBrainysoftClient, type BrainysoftClient } from "./brainysoft/client.js";
-import type { BotContext, InsideContext } from "./bot/context.js";
+import type { BotContext } from "./bot/context.js";
 import { createBot } from "./bot/create-bot.js";
 import type { RateLimitOptions } from "./bot/features/rate-limit.js";
 import { createLeadNotifier } from "./bot/lead-notifier.js";
@@ -92,7 +92,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const store = watchWrites(wrapStore?.(opened) ?? opened, writeHealth);
   const client = createBrainysoftClient({ ...config.brainysoft, log: log.child({ part: "brainysoft" }) });
   // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
-  const i18n = createI18n<InsideContext>(config.defaultLocale);
+  const i18n = createI18n(config.defaultLocale);
   const t = translateWith(i18n);
   // How long a new lead's first answer waits for Brainysoft: one attempt and a second to spare, at most 20 s.
   const answerWithinMs = outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000);

@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
-import { I18n, type I18nFlavor, type TranslateFunction, type TranslationVariables } from "@grammyjs/i18n";
+import { readdirSync, readFileSync } from "node:fs";
+import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
 import type { Context, MiddlewareFn } from "grammy";
 
 export const LOCALES = ["ru", "en"] as const;
@@ -11,22 +11,54 @@ export function pickLocale(languageCode: string | undefined, fallback: Locale): 
   return LOCALES.find((l) => l === base) ?? fallback;
 }
 
-export function createI18n<C extends Context>(defaultLocale: Locale): I18n<C> {
-  const i18n = new I18n<C>({
-    defaultLocale,
+export type TranslationVariables = Record<string, FluentVariable>;
+export type TranslateFunction = (key: string, variables?: TranslationVariables) => string;
+
+/** The locale files, loaded: `t(locale, key)` as @grammyjs/i18n's `i18n.t` answers it. */
+export interface Translations {
+  t(locale: string, key: string, variables?: TranslationVariables): string;
+}
+
+/**
+ * Loads src/locales/<locale>/*.ftl into one Fluent bundle per locale, as @grammyjs/i18n did (its
+ * output is the reference in test/i18n.test.ts), without its cost: the library negotiated the
+ * language again on every translation (2% of the bot's CPU under load), and loaded Deno's shims.
+ * A key or attribute ("key.attr") missing in the locale comes from the default one, else "{key}".
+ */
+export function createI18n(defaultLocale: Locale): Translations {
+  const dir = new URL("./locales/", import.meta.url);
+  const bundles = new Map<string, FluentBundle>();
+  for (const locale of LOCALES) {
     // Unicode isolation marks around variables would end up inside phone numbers and lead numbers.
-    fluentBundleOptions: { useIsolating: false },
-    localeNegotiator: (ctx) => pickLocale(ctx.from?.language_code, defaultLocale),
-  });
-  i18n.loadLocalesDirSync(fileURLToPath(new URL("./locales", import.meta.url)));
-  return i18n;
+    const bundle = new FluentBundle(locale, { useIsolating: false });
+    const files = readdirSync(new URL(`${locale}/`, dir)).filter((f) => f.endsWith(".ftl"));
+    for (const file of files.sort()) {
+      const errors = bundle.addResource(new FluentResource(readFileSync(new URL(`${locale}/${file}`, dir), "utf8")), {
+        allowOverrides: true,
+      });
+      if (errors.length > 0) throw new Error(`src/locales/${locale}/${file}: ${errors.map(String).join("; ")}`);
+    }
+    bundles.set(locale, bundle);
+  }
+  const fallback = bundles.get(defaultLocale);
+  return {
+    t(locale, path, variables) {
+      const [id = "", attribute] = path.split(".", 2);
+      for (const bundle of new Set([bundles.get(pickLocale(locale, defaultLocale)), fallback])) {
+        const message = bundle?.getMessage(id);
+        const pattern = attribute === undefined ? (message?.value ?? "") : message?.attributes[attribute];
+        if (bundle && message && pattern !== undefined) return bundle.formatPattern(pattern, variables);
+      }
+      return `{${path}}`;
+    },
+  };
 }
 
 /** Translation outside an update (delayed confirmations, alerts). */
 export type Translate = (locale: string, key: string, vars?: Record<string, string | number>) => string;
 
-/** A Translate on an I18n already loaded (the app loads the locale files once and shares them). */
-export function translateWith(i18n: Pick<I18n, "t">): Translate {
+/** A Translate on translations already loaded (the app loads the locale files once and shares them). */
+export function translateWith(i18n: Translations): Translate {
   return (locale, key, vars) => i18n.t(locale, key, vars);
 }
 
@@ -34,22 +66,34 @@ export function createTranslate(defaultLocale: Locale): Translate {
   return translateWith(createI18n(defaultLocale));
 }
 
-/** What translationMiddleware needs of the loaded I18n (of whatever context type it was made for). */
-type Translations = Pick<I18n, "t" | "fluent">;
+/** What translationMiddleware gives a context: @grammyjs/i18n's I18nFlavor without its Fluent instance. */
+export interface TranslationFlavor {
+  t: TranslateFunction;
+  translate: TranslateFunction;
+  i18n: LocaleSwitch;
+}
+
+export interface LocaleSwitch {
+  /** Translates in `locale` for the rest of this update. */
+  useLocale(locale: string): void;
+  getLocale(): Promise<string>;
+  renegotiateLocale(): Promise<void>;
+  setLocale(locale: string): Promise<void>;
+}
 
 /**
  * ctx.t, ctx.translate and ctx.i18n as @grammyjs/i18n's middleware sets them (the person's language by
  * pickLocale, no session), built once: its own middleware makes eight closures and two async calls per
- * update, and every translation negotiates the language again. Here each locale has one translate
- * function, texts without variables are formatted once, and an update costs one small object.
+ * update. Here each locale has one translate function, texts without variables are formatted once, and
+ * an update costs one small object.
  */
-export function translationMiddleware<C extends Context & I18nFlavor>(i18n: Translations, defaultLocale: Locale): MiddlewareFn<C> {
+export function translationMiddleware<C extends Context & TranslationFlavor>(i18n: Translations, defaultLocale: Locale): MiddlewareFn<C> {
   const translators = new Map<string, TranslateFunction>(LOCALES.map((locale) => [locale, fixedLocaleTranslate(i18n, locale)]));
-  // useLocale with a language the bot does not have: the library falls back to the default texts.
+  // useLocale with a language the bot does not have: the default texts, as the library gives.
   const translatorOf = (locale: string): TranslateFunction =>
     translators.get(locale) ?? ((key, variables) => i18n.t(locale, key, variables));
   return (ctx, next) => {
-    const control = new LocaleControl(ctx, i18n, translatorOf, pickLocale(ctx.from?.language_code, defaultLocale));
+    const control = new LocaleControl(ctx, translatorOf, pickLocale(ctx.from?.language_code, defaultLocale));
     control.useLocale(control.negotiated);
     ctx.i18n = control;
     return next();
@@ -59,7 +103,7 @@ export function translationMiddleware<C extends Context & I18nFlavor>(i18n: Tran
 function fixedLocaleTranslate(i18n: Translations, locale: Locale): TranslateFunction {
   // A message without variables always formats the same: start-greeting, phone-button, most questions.
   const plain = new Map<string, string>();
-  return <K extends string>(key: string, variables?: TranslationVariables<K>) => {
+  return (key, variables) => {
     if (variables !== undefined) return i18n.t(locale, key, variables);
     let text = plain.get(key);
     if (text === undefined) {
@@ -71,16 +115,12 @@ function fixedLocaleTranslate(i18n: Translations, locale: Locale): TranslateFunc
 }
 
 /** ctx.i18n: its methods live on the prototype, so an update allocates this object and nothing else. */
-class LocaleControl implements Pick<I18nFlavor["i18n"], keyof I18nFlavor["i18n"]> {
-  readonly fluent: I18n["fluent"];
+class LocaleControl implements LocaleSwitch {
   constructor(
-    private readonly ctx: Context & Pick<I18nFlavor, "t" | "translate">,
-    i18n: Translations,
+    private readonly ctx: Pick<TranslationFlavor, "t" | "translate">,
     private readonly translatorOf: (locale: string) => TranslateFunction,
     readonly negotiated: Locale,
-  ) {
-    this.fluent = i18n.fluent;
-  }
+  ) {}
   useLocale(locale: string): void {
     const translate = this.translatorOf(locale);
     this.ctx.t = translate;

@@ -1,10 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { I18nFlavor } from "@grammyjs/i18n";
+import { I18n, type I18nFlavor } from "@grammyjs/i18n";
 import { Api, Context } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
-import { createI18n, createTranslate, LOCALES, pickLocale, translationMiddleware } from "../src/i18n.js";
+import {
+  createI18n,
+  createTranslate,
+  LOCALES,
+  type Locale,
+  pickLocale,
+  type TranslationFlavor,
+  translationMiddleware,
+} from "../src/i18n.js";
 
 const localesDir = new URL("../src/locales/", import.meta.url).pathname;
 const srcDir = new URL("../src/", import.meta.url).pathname;
@@ -56,8 +64,42 @@ describe("locales", () => {
   });
 });
 
+/** The plugin the bot used before createI18n, configured as it was: the reference for what ours says. */
+function pluginI18n(defaultLocale: Locale): I18n<Context & I18nFlavor> {
+  const i18n = new I18n<Context & I18nFlavor>({
+    defaultLocale,
+    fluentBundleOptions: { useIsolating: false },
+    localeNegotiator: (ctx) => pickLocale(ctx.from?.language_code, defaultLocale),
+  });
+  i18n.loadLocalesDirSync(join(srcDir, "locales"));
+  return i18n;
+}
+
+/** A text, or the error a message whose variables are not all given throws. */
+function outcome(translate: () => string): string {
+  try {
+    return translate();
+  } catch (error) {
+    return `threw ${String(error)}`;
+  }
+}
+
+describe("createI18n", () => {
+  it("gives what @grammyjs/i18n gives for every key, a missing key, and a language the bot does not have", () => {
+    const plugin = pluginI18n("ru");
+    const i18n = createI18n("ru");
+    const vars = { name: "Анна", number: "7", phone: "+7 977 620-07-77", reason: "letters", suggested: "yes", count: 3 };
+    const keys = [...keysOf("ru"), "no-such-key", "start-greeting.no-such-attribute"];
+    for (const locale of ["ru", "en", "de"]) {
+      for (const key of keys)
+        expect([locale, key, outcome(() => i18n.t(locale, key, vars))]).toEqual([locale, key, outcome(() => plugin.t(locale, key, vars))]);
+    }
+  });
+});
+
 describe("translationMiddleware", () => {
-  const i18n = createI18n<Context & I18nFlavor>("ru");
+  const plugin = pluginI18n("ru");
+  const i18n = createI18n("ru");
   const contextOf = (languageCode: string | undefined) =>
     new Context(
       {
@@ -72,19 +114,19 @@ describe("translationMiddleware", () => {
       },
       new Api("0:test"),
       { id: 1, is_bot: true, first_name: "Bot", username: "b" } as UserFromGetMe, // only the fields Context reads here
-    ) as Context & I18nFlavor; // the middleware under test adds the flavor's fields
+    ) as Context & I18nFlavor & TranslationFlavor; // each middleware under test adds its flavor's fields
 
   async function viaLibrary(languageCode: string | undefined, key: string, vars?: Record<string, string>) {
     const ctx = contextOf(languageCode);
     let text = "";
-    await i18n.middleware()(ctx, async () => {
+    await plugin.middleware()(ctx, async () => {
       text = ctx.t(key, vars);
     });
     return text;
   }
 
   it("says what @grammyjs/i18n's own middleware says, in the person's language", async () => {
-    const middleware = translationMiddleware<Context & I18nFlavor>(i18n, "ru");
+    const middleware = translationMiddleware<Context & TranslationFlavor>(i18n, "ru");
     for (const languageCode of ["ru", "en-US", "de", undefined]) {
       for (const [key, vars] of [
         ["start-greeting"],
@@ -106,11 +148,11 @@ describe("translationMiddleware", () => {
 
   it("switches language with useLocale, as the library does", async () => {
     const ctx = contextOf("ru");
-    await translationMiddleware<Context & I18nFlavor>(i18n, "ru")(ctx, async () => {
+    await translationMiddleware<Context & TranslationFlavor>(i18n, "ru")(ctx, async () => {
       ctx.i18n.useLocale("en");
-      expect(ctx.t("start-greeting")).toBe(i18n.t("en", "start-greeting"));
+      expect(ctx.t("start-greeting")).toBe(plugin.t("en", "start-greeting"));
       await ctx.i18n.renegotiateLocale();
-      expect(ctx.t("start-greeting")).toBe(i18n.t("ru", "start-greeting"));
+      expect(ctx.t("start-greeting")).toBe(plugin.t("ru", "start-greeting"));
     });
   });
 });

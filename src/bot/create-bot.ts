@@ -1,9 +1,8 @@
 import { sequentialize } from "@grammyjs/runner";
 import { conversations } from "@grammyjs/conversations";
-import type { I18n } from "@grammyjs/i18n";
 import { Bot, type Api, type Context, type MiddlewareFn } from "grammy";
 import type { Config } from "../config.js";
-import { createI18n, translateWith, translationMiddleware } from "../i18n.js";
+import { createI18n, type Translations, translateWith, translationMiddleware } from "../i18n.js";
 import { createLeadCap } from "../leads/daily-cap.js";
 import type { LeadOutbox } from "../leads/outbox.js";
 import type { Logger } from "../logger.js";
@@ -40,7 +39,7 @@ export interface BotDeps {
   /** Per-customer update rate limit (default DEFAULT_RATE_LIMIT). */
   rateLimit?: RateLimitOptions | undefined;
   /** The app's translations, loaded once; default: the locale files are read here. */
-  i18n?: I18n<InsideContext> | undefined;
+  i18n?: Translations | undefined;
   /** How long an agent's contact waits for Brainysoft before its line says "queued" (default 3 s). */
   agentAnswerWithinMs?: number | undefined;
   /** How long an admin's /retry waits for its attempts before it answers with what is known (default 5 s). */
@@ -62,7 +61,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   // Stateless, so one set serves the bot's Api and the Api each conversation replay builds.
   const transformers = apiTransformers();
   bot.api.config.use(...transformers);
-  const i18n = deps.i18n ?? createI18n<InsideContext>(config.defaultLocale);
+  const i18n = deps.i18n ?? createI18n(config.defaultLocale);
   const menuText = { t: translateWith(i18n), defaultLocale: config.defaultLocale };
   // The same ctx.t outside and inside the conversation, built once (i18n.ts).
   const translation = translationMiddleware<InsideContext>(i18n, config.defaultLocale);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatLocalTime, startOfDay } from "../../src/admin/format.js";
 import type { BotContext } from "../../src/bot/context.js";
 import { adminExportFeature } from "../../src/bot/features/admin-export.js";
-import { createI18n } from "../../src/i18n.js";
+import { createI18n, translationMiddleware } from "../../src/i18n.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { LeadRecord, Store } from "../../src/store/types.js";
 import { startFakeTelegram, type FakeTelegram } from "../../src/fakes/fake-telegram.js";
@@ -59,7 +59,7 @@ function recordingReads(reads: number[]): Pick<Store, "leads" | "events"> {
 /** The real export feature in a grammY bot against the fake Bot API, for an admin. */
 async function startExportBot(deps: Parameters<typeof adminExportFeature>[0]): Promise<void> {
   const started = new Bot<BotContext>(fake.token, { client: { apiRoot: fake.apiRoot } });
-  started.use(createI18n<BotContext>("en"));
+  started.use(translationMiddleware<BotContext>(createI18n("en"), "en"));
   started.use((ctx, next) => {
     ctx.role = "admin";
     return next();
