@@ -20,14 +20,12 @@ export interface Translations {
 }
 
 /**
- * Loads src/locales/<locale>/*.ftl into one Fluent bundle per locale, as @grammyjs/i18n did (its
- * output is the reference in test/i18n.test.ts), without its cost: the library negotiated the
- * language again on every translation (2% of the bot's CPU under load), and loaded Deno's shims.
- * A key or attribute ("key.attr") missing in the locale comes from the default one, else "{key}".
+ * src/locales/<locale>/*.ftl, one Fluent bundle per locale, as @grammyjs/i18n loaded them (the test
+ * harness reads the texts through these too). A file Fluent cannot parse stops the start.
  */
-export function createI18n(defaultLocale: Locale): Translations {
+export function loadLocaleBundles(): ReadonlyMap<Locale, FluentBundle> {
   const dir = new URL("./locales/", import.meta.url);
-  const bundles = new Map<string, FluentBundle>();
+  const bundles = new Map<Locale, FluentBundle>();
   for (const locale of LOCALES) {
     // Unicode isolation marks around variables would end up inside phone numbers and lead numbers.
     const bundle = new FluentBundle(locale, { useIsolating: false });
@@ -40,16 +38,31 @@ export function createI18n(defaultLocale: Locale): Translations {
     }
     bundles.set(locale, bundle);
   }
-  const fallback = bundles.get(defaultLocale);
+  return bundles;
+}
+
+/**
+ * Translations as @grammyjs/i18n's `i18n.t` gives them (its output is the reference in
+ * test/i18n.test.ts), without its cost: the library negotiated the language again on every
+ * translation (2% of the bot's CPU under load), and loaded Deno's shims. A key or attribute
+ * ("key.attr") missing in the locale comes from the default one, else "{key}".
+ */
+export function createI18n(defaultLocale: Locale): Translations {
+  const bundles = loadLocaleBundles();
+  const format = (bundle: FluentBundle | undefined, id: string, attribute: string | undefined, variables?: TranslationVariables) => {
+    const message = bundle?.getMessage(id);
+    const pattern = attribute === undefined ? (message?.value ?? "") : message?.attributes[attribute];
+    return bundle && message && pattern !== undefined ? bundle.formatPattern(pattern, variables) : undefined;
+  };
   return {
     t(locale, path, variables) {
       const [id = "", attribute] = path.split(".", 2);
-      for (const bundle of new Set([bundles.get(pickLocale(locale, defaultLocale)), fallback])) {
-        const message = bundle?.getMessage(id);
-        const pattern = attribute === undefined ? (message?.value ?? "") : message?.attributes[attribute];
-        if (bundle && message && pattern !== undefined) return bundle.formatPattern(pattern, variables);
-      }
-      return `{${path}}`;
+      const own = pickLocale(locale, defaultLocale);
+      return (
+        format(bundles.get(own), id, attribute, variables) ??
+        (own === defaultLocale ? undefined : format(bundles.get(defaultLocale), id, attribute, variables)) ??
+        `{${path}}`
+      );
     },
   };
 }

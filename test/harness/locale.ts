@@ -2,26 +2,16 @@
  * Tests check what a person sees through the locale keys, reading the same Fluent files as the bot:
  * a reworded message does not break a test, a wrong message does.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { FluentBundle, FluentResource, type FluentVariable } from "@fluent/bundle";
+import type { FluentBundle, FluentVariable } from "@fluent/bundle";
+import { loadLocaleBundles } from "../../src/i18n.js";
 
-const LOCALES_DIR = new URL("../../src/locales/", import.meta.url);
-const bundles = new Map<string, FluentBundle>();
+let bundles: ReadonlyMap<string, FluentBundle> | undefined;
 
+/** The bot's own bundles (src/i18n.ts), loaded once per test file. */
 function bundleOf(locale: string): FluentBundle {
-  let bundle = bundles.get(locale);
-  if (!bundle) {
-    // As the bot does (src/i18n.ts): no isolation marks around variables.
-    bundle = new FluentBundle(locale, { useIsolating: false });
-    const dir = new URL(`${locale}/`, LOCALES_DIR);
-    for (const file of readdirSync(dir)
-      .filter((f) => f.endsWith(".ftl"))
-      .sort()) {
-      const errors = bundle.addResource(new FluentResource(readFileSync(new URL(file, dir), "utf8")));
-      if (errors.length > 0) throw new Error(`${locale}/${file}: ${errors.map(String).join("; ")}`);
-    }
-    bundles.set(locale, bundle);
-  }
+  bundles ??= loadLocaleBundles();
+  const bundle = bundles.get(locale);
+  if (!bundle) throw new Error(`no locale ${locale}`);
   return bundle;
 }
 
