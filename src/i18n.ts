@@ -21,19 +21,16 @@ export interface Translations {
 
 /**
  * src/locales/<locale>/*.ftl, one Fluent bundle per locale, as @grammyjs/i18n loaded them (the test
- * harness reads the texts through these too). A file Fluent cannot parse stops the start.
+ * harness reads the texts through these too). A file Fluent cannot parse, or a key defined twice, stops the start.
  */
-export function loadLocaleBundles(): ReadonlyMap<Locale, FluentBundle> {
-  const dir = new URL("./locales/", import.meta.url);
+export function loadLocaleBundles(dir = new URL("./locales/", import.meta.url)): ReadonlyMap<Locale, FluentBundle> {
   const bundles = new Map<Locale, FluentBundle>();
   for (const locale of LOCALES) {
     // Unicode isolation marks around variables would end up inside phone numbers and lead numbers.
     const bundle = new FluentBundle(locale, { useIsolating: false });
     const files = readdirSync(new URL(`${locale}/`, dir)).filter((f) => f.endsWith(".ftl"));
     for (const file of files.sort()) {
-      const errors = bundle.addResource(new FluentResource(readFileSync(new URL(`${locale}/${file}`, dir), "utf8")), {
-        allowOverrides: true,
-      });
+      const errors = bundle.addResource(new FluentResource(readFileSync(new URL(`${locale}/${file}`, dir), "utf8")));
       if (errors.length > 0) throw new Error(`src/locales/${locale}/${file}: ${errors.map(String).join("; ")}`);
     }
     bundles.set(locale, bundle);

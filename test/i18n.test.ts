@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { I18n, type I18nFlavor } from "@grammyjs/i18n";
 import { Api, Context } from "grammy";
@@ -8,6 +10,7 @@ import {
   createI18n,
   createTranslate,
   LOCALES,
+  loadLocaleBundles,
   type Locale,
   pickLocale,
   type TranslationFlavor,
@@ -83,6 +86,22 @@ function outcome(translate: () => string): string {
     return `threw ${String(error)}`;
   }
 }
+
+describe("loadLocaleBundles", () => {
+  it("refuses a key defined in two files, naming the second", () => {
+    const dir = mkdtempSync(join(tmpdir(), "locales-"));
+    try {
+      for (const locale of ["ru", "en"]) {
+        mkdirSync(join(dir, locale));
+        writeFileSync(join(dir, locale, "a.ftl"), "greeting = one\n");
+        writeFileSync(join(dir, locale, "b.ftl"), locale === "en" ? "greeting = two\n" : "other = two\n");
+      }
+      expect(() => loadLocaleBundles(pathToFileURL(`${dir}/`))).toThrow(/src\/locales\/en\/b\.ftl: .*greeting/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("createI18n", () => {
   it("gives what @grammyjs/i18n gives for every key, a missing key, and a language the bot does not have", () => {
