@@ -25,6 +25,8 @@ export interface DeliveryAttempts {
   answerWithin(lead: LeadRecord, ms: number): Promise<SubmitOutcome>;
   /** An attempt is under way or its result is held: the lead must not go again now. */
   busy(leadId: number): boolean;
+  /** Every lead busy now. */
+  busyIds(): number[];
   /** Resolves once every attempt under way has settled. */
   settled(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export function createDeliveryAttempts(deps: DeliveryAttemptsDeps): DeliveryAtte
     run,
     answerWithin,
     busy: (leadId) => inFlight.has(leadId) || held.get(leadId) !== undefined,
+    busyIds: () => [...inFlight.keys(), ...held.ids()],
     async settled() {
       await Promise.allSettled([...inFlight.values()]);
     },

@@ -18,6 +18,8 @@ export interface HeldResults {
   /** What the bot answered for a held lead. */
   get(leadId: number): SubmitOutcome | undefined;
   readonly size: number;
+  /** The leads held. */
+  ids(): number[];
   /** Keeps writes for the outcome's lead, after any already kept for it, and makes them again soon. */
   hold(outcome: SubmitOutcome, writes: OwedWrite[]): void;
   /** Makes the owed writes now; false when the store still refuses one. */
@@ -86,6 +88,7 @@ export function createHeldResults(options: HeldResultsOptions): HeldResults {
     get size() {
       return held.size;
     },
+    ids: () => [...held.keys()],
     hold(outcome, writes) {
       const lead = held.get(outcome.lead.id);
       if (lead) lead.writes.push(...writes);

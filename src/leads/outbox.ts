@@ -1,7 +1,7 @@
 import type { BrainysoftClient } from "../brainysoft/client.js";
 import type { Logger } from "../logger.js";
 import { maskPhone } from "../phone.js";
-import type { LeadRecord, NewLead, Store } from "../store/types.js";
+import type { LeadRecord, NewLead, OrphanedLeases, Store } from "../store/types.js";
 import type { WriteHealth } from "../store/write-health.js";
 import { createDeliveryAttempts } from "./delivery-attempts.js";
 import { createResultRecorder } from "./delivery-result.js";
@@ -126,18 +126,42 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   let graceTimer: NodeJS.Timeout | undefined;
   let endGrace = () => {};
 
+  /**
+   * When each submission under way leased its new lead, until its attempt is under way: the sweep
+   * leaves this replica's own leases from then on alone. An older one of ours with no attempt here is
+   * an orphan (an insert that committed although its answer was lost): the sweep takes it back.
+   */
+  const submitting = new Map<number, number>();
+  let submissions = 0;
+
   async function submit(newLead: NewLead, wait?: { answerWithinMs: number }): Promise<SubmitOutcome> {
     // Results held in memory first: a refusal not yet stored would make the corrected lead look like a duplicate.
     if (held.size > 0) await held.writeOwed();
     const t = now();
-    // Its first attempt is this replica's (below): leased, so that no other replica's sweep sends it meanwhile.
-    const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, t, { owner, until: t + leaseMs });
-    if (inserted.duplicate) return duplicateOf(inserted.lead, newLead);
-    const lead = inserted.lead;
-    // The mask costs a phone parse: only for a log that writes info lines.
-    if (log.isLevelEnabled("info")) log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
-    await observe(log, "received", lead.id, () => listener.received?.(lead));
-    return attempts.answerWithin(lead, wait?.answerWithinMs ?? answerWithinMs);
+    const key = ++submissions;
+    submitting.set(key, t);
+    let answer: Promise<SubmitOutcome>;
+    try {
+      // Its first attempt is this replica's (below): leased, so that no other replica's sweep sends it meanwhile.
+      const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, t, { owner, until: t + leaseMs });
+      if (inserted.duplicate) return await duplicateOf(inserted.lead, newLead);
+      const lead = inserted.lead;
+      // The mask costs a phone parse: only for a log that writes info lines.
+      if (log.isLevelEnabled("info")) log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
+      await observe(log, "received", lead.id, () => listener.received?.(lead));
+      // The attempt is under way (busy) as soon as this returns its promise.
+      answer = attempts.answerWithin(lead, wait?.answerWithinMs ?? answerWithinMs);
+    } finally {
+      submitting.delete(key);
+    }
+    return answer;
+  }
+
+  /** This replica's leases it has no attempt for: taken before every submission under way began, less a second for the clock. */
+  function orphans(): OrphanedLeases {
+    let leasedBefore = now();
+    for (const t of submitting.values()) leasedBefore = Math.min(leasedBefore, t);
+    return { leasedBefore: leasedBefore - 1_000, except: attempts.busyIds() };
   }
 
   /** A submission that matched a recent lead (`stored`): what the bot knows of it, also what the store has not taken yet. */
@@ -159,7 +183,7 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
     sweeping = (async () => {
       // Leased, so that no other replica sends these meanwhile; as many as can be sent at once, so that a
       // lease never waits for a place.
-      const due = await store.leads.leaseDue(schedule.now(), options.concurrency, leaseMs, owner, schedule.horizonMs);
+      const due = await store.leads.leaseDue(schedule.now(), options.concurrency, leaseMs, owner, schedule.horizonMs, orphans());
       const fresh = due.filter((lead) => !attempts.busy(lead.id));
       await Promise.all(fresh.map(attempts.run));
       return fresh.length;

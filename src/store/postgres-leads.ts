@@ -174,19 +174,28 @@ export function postgresLeadStore(db: PgDb): LeadStore {
     },
     // SKIP LOCKED: a lead another replica is leasing right now is left to it rather than waited for;
     // the WHERE is checked again on the row's newest version, so a lease just committed is respected.
-    leaseDue: async (now, limit, leaseMs, owner, horizonMs) =>
+    leaseDue: async (now, limit, leaseMs, owner, horizonMs, orphans) =>
       (
         await list(
           `WITH due AS (
              SELECT id FROM leads
               WHERE state = 'pending' AND (next_attempt_at <= $1 OR next_attempt_at > $5)
-                AND (lease_until IS NULL OR lease_until <= $1 OR lease_attempt IS DISTINCT FROM attempts)
+                AND (lease_until IS NULL OR lease_until <= $1 OR lease_attempt IS DISTINCT FROM attempts
+                     OR (lease_owner = $3 AND lease_until < $6 AND NOT (id = ANY($7::bigint[]))))
               ORDER BY created_at, id LIMIT $2
               FOR UPDATE SKIP LOCKED)
            UPDATE leads SET lease_owner = $3, lease_until = $4, lease_attempt = leads.attempts
              FROM due WHERE leads.id = due.id
            RETURNING leads.*`,
-          [now, limit, owner, now + leaseMs, farOf(now, horizonMs)],
+          [
+            now,
+            limit,
+            owner,
+            now + leaseMs,
+            farOf(now, horizonMs),
+            orphans ? orphans.leasedBefore + leaseMs : Number.MIN_SAFE_INTEGER,
+            orphans?.except ?? [],
+          ],
         )
       ).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
     leaseNamed: async (ids, now, leaseMs, owner) =>

@@ -11,12 +11,16 @@ import type { Coordination, LeadStore, Leadership, WindowCounters } from "./type
 
 export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // One statement, so atomic. A lease taken for an earlier attempt (lease_attempt behind attempts) is free.
-  const lease = db.prepare<{ now: number; far: number; limit: number; until: number; owner: string }, LeadRow>(
+  const lease = db.prepare<
+    { now: number; far: number; limit: number; until: number; owner: string; orphanedUntil: number; except: string },
+    LeadRow
+  >(
     `UPDATE leads SET lease_owner = @owner, lease_until = @until, lease_attempt = attempts
       WHERE id IN (
         SELECT id FROM leads
          WHERE state = 'pending' AND (next_attempt_at <= @now OR next_attempt_at > @far)
-           AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts)
+           AND (lease_until IS NULL OR lease_until <= @now OR lease_attempt IS NOT attempts
+                OR (lease_owner = @owner AND lease_until < @orphanedUntil AND id NOT IN (SELECT value FROM json_each(@except))))
          ORDER BY created_at, id LIMIT @limit)
       RETURNING *`,
   );
@@ -31,10 +35,18 @@ export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pic
       WHERE id = ? AND lease_owner = ? AND lease_attempt = attempts`,
   );
   return {
-    leaseDue: (now, limit, leaseMs, owner, horizonMs) =>
+    leaseDue: (now, limit, leaseMs, owner, horizonMs, orphans) =>
       group.write(() =>
         lease
-          .all({ now, far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs, limit, until: now + leaseMs, owner })
+          .all({
+            now,
+            far: horizonMs === undefined ? Number.MAX_SAFE_INTEGER : now + horizonMs,
+            limit,
+            until: now + leaseMs,
+            owner,
+            orphanedUntil: orphans ? orphans.leasedBefore + leaseMs : Number.MIN_SAFE_INTEGER,
+            except: JSON.stringify(orphans?.except ?? []),
+          })
           .map(toRecord)
           // RETURNING follows no ORDER BY.
           .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),

@@ -86,6 +86,12 @@ export interface FirstLease {
   until: number;
 }
 
+/** leaseDue: which of the caller's own leases it has lost track of (see there). */
+export interface OrphanedLeases {
+  leasedBefore: number;
+  except: readonly number[];
+}
+
 /** The lease columns of a new lead: none, or attempt 0 leased to `owner`. */
 export function leaseColumns(lease: FirstLease | undefined): {
   leaseOwner: string | null;
@@ -163,9 +169,11 @@ export interface LeadStore {
    * lease covers one delivery attempt: markRetry, markFinal and markDelivered end it (they count the
    * attempt), and requeue starts a new one; a replica that dies mid-attempt leaves it to expire, and
    * another replica takes the lead over then. Two callers never get the same lead while its lease runs.
-   * `horizonMs` as for duePending.
+   * `horizonMs` as for duePending. With `orphans`, the caller's own leases taken before `leasedBefore`
+   * on leads not in `except` are taken again too: the caller knows it has no attempt for them (a lead
+   * whose insert committed although its answer was lost, say), so they need not wait out the lease.
    */
-  leaseDue(now: number, limit: number, leaseMs: number, owner: string, horizonMs?: number): Promise<LeadRecord[]>;
+  leaseDue(now: number, limit: number, leaseMs: number, owner: string, horizonMs?: number, orphans?: OrphanedLeases): Promise<LeadRecord[]>;
   /**
    * An admin's retry: leases the named pending leads, due or not, whose lease is free or already
    * `owner`'s, and returns them. A lead another replica is sending now is left out, so that it is never

@@ -209,6 +209,53 @@ describe("LeadOutbox", () => {
     expect(await box.deliverDue()).toBe(0);
     expect(crm.received).toHaveLength(1);
   });
+
+  it("sends a lead whose insert committed although its answer was lost at the next sweep, not after its lease", async () => {
+    let clock = Date.now();
+    const lost: Store = {
+      ...store,
+      leads: {
+        ...store.leads,
+        insertUnlessDuplicate: async (...args) => {
+          await store.leads.insertUnlessDuplicate(...args);
+          throw new Error("Connection terminated unexpectedly");
+        },
+      },
+    };
+    const box = outbox({ store: lost, now: () => clock, clock: () => clock, leaseMs: 5 * 60_000 });
+    await expect(box.submit(lead("79776200777"))).rejects.toThrow("Connection terminated");
+    const [saved] = await store.leads.listByState(["pending"], 10);
+    expect(saved).toMatchObject({ attempts: 0 });
+    clock += 2_000;
+    expect(await box.deliverDue()).toBe(1);
+    await expect.poll(() => told.delivered).toEqual([[saved?.id, crm.created[0]?.id]]);
+    expect(crm.received).toHaveLength(1);
+  });
+
+  it("leaves a lead to its submission while the insert is on its way, however long it takes", async () => {
+    let clock = Date.now();
+    let arrive = () => {};
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const slow: Store = {
+      ...store,
+      leads: {
+        ...store.leads,
+        insertUnlessDuplicate: async (...args) => {
+          const inserted = await store.leads.insertUnlessDuplicate(...args);
+          await arrived;
+          return inserted;
+        },
+      },
+    };
+    const box = outbox({ store: slow, now: () => clock, clock: () => clock });
+    const submitted = box.submit(lead("79776200777"));
+    await expect.poll(() => store.leads.listByState(["pending"], 10)).toHaveLength(1);
+    clock += 60_000;
+    expect(await box.deliverDue()).toBe(0);
+    arrive();
+    expect((await submitted).kind).toBe("created");
+    expect(crm.received).toHaveLength(1);
+  });
 });
 
 describe("telling the outcome", () => {

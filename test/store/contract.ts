@@ -380,6 +380,25 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       expect(await store.leads.leaseNamed([], T0 + 21, HOUR, "a")).toEqual([]);
     });
 
+    it("takes back its owner's leases it names as orphans, never one taken later, one it excepts or another owner's", async () => {
+      const store = await openStore();
+      const ids: number[] = [];
+      for (const [i, phone] of ["79000000001", "79000000002", "79000000003", "79000000004"].entries()) {
+        const owner = i === 3 ? "b" : "a";
+        ids.push((await store.leads.insertUnlessDuplicate(lead(phone), HOUR, T0 + i * 10, { owner, until: T0 + i * 10 + HOUR })).lead.id);
+      }
+      const [orphan, busy, later, theirs] = ids;
+      expect(await store.leads.leaseDue(T0 + 100, 10, HOUR, "a")).toEqual([]);
+      const taken = await store.leads.leaseDue(T0 + 100, 10, HOUR, "a", undefined, { leasedBefore: T0 + 15, except: [busy!] });
+      expect(taken.map((l) => l.id)).toEqual([orphan]);
+      // Taken again just now: no longer leased before T0 + 15.
+      expect(await store.leads.leaseDue(T0 + 101, 10, HOUR, "a", undefined, { leasedBefore: T0 + 15, except: [busy!] })).toEqual([]);
+      const b = await store.leads.leaseDue(T0 + 102, 10, HOUR, "b", undefined, { leasedBefore: T0 + 35, except: [] });
+      expect(b.map((l) => l.id)).toEqual([theirs]);
+      const a = await store.leads.leaseDue(T0 + 103, 10, HOUR, "a", undefined, { leasedBefore: T0 + 25, except: [] });
+      expect(a.map((l) => l.id)).toEqual([busy, later]);
+    });
+
     it("gives a lease back only to its owner", async () => {
       const store = await openStore();
       const id = (await store.leads.insertUnlessDuplicate(lead(), HOUR, T0)).lead.id;
