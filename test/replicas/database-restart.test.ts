@@ -29,7 +29,10 @@ await describePostgres("webhook replicas through a PostgreSQL restart", (url) =>
     await p.restore();
 
     expect(await applying).toEqual([]);
-    await expect.poll(() => problems(c.telegram, c.crm, list), { timeout: WAIT, interval: 200 }).toEqual([]);
+    // An update whose handling could not be recorded is answered 503 and sent again: what was sent for it
+    // in the chat before the database went away is sent again (a reply twice, or "already there" after the number).
+    const cut = new Set(c.telegram.deliveries.filter((d) => d.status !== 200).map((d) => d.update_id));
+    await expect.poll(() => problems(c.telegram, c.crm, list, cut), { timeout: WAIT, interval: 200 }).toEqual([]);
     for (const i of [0, 1]) await expect.poll(() => c.readyz(i), { timeout: WAIT, interval: 100 }).toBe(200);
     expect(c.replicas.map((bot) => bot?.pid)).toEqual(pids);
     expect(c.telegram.deliveries.some((d) => d.status === 503)).toBe(true);
