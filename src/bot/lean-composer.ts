@@ -14,8 +14,8 @@ type MaybePromise<T> = T | Promise<T>;
  * bench measured a quarter of the bot's CPU in the garbage collector. Here a composer is a flat list run
  * by one dispatcher built once, a filter that does not match hands on with a plain `return next()` (no
  * frame kept), and both sides of a branch are built when it is declared. One check of grammY's is left
- * out: calling `next()` twice runs the rest of the chain twice instead of throwing (none of the bot's
- * middleware does; the check would cost a closure per layer and update).
+ * out: a middleware must call `next()` at most once (none of the bot's calls it twice; grammY throws,
+ * here a second call runs the layers after the next one).
  */
 export class LeanComposer<C extends Context> extends Composer<C> {
   /** Read live by the dispatcher: middleware added after this composer was installed still runs, as in grammY. */
@@ -27,19 +27,22 @@ export class LeanComposer<C extends Context> extends Composer<C> {
     const layers = this.layers;
     layers.push(...middleware.map(flatten));
     this.dispatch = (ctx, next) => {
-      const step = (i: number): Promise<void> => {
-        const layer = layers[i];
+      // One `next` for every layer of this run: each layer calls it once, after the one before it, so a
+      // cursor tells which layer comes next (a closure per layer and update would say the same).
+      let i = 0;
+      const step = (): Promise<void> => {
+        const layer = layers[i++];
         if (layer === undefined) return next();
         try {
           // Resolves when the rest of the chain has run, as grammY's `next` does. What it resolves with is
           // whatever the middleware returned, which grammY's callers never read: no `.then` per layer for it.
-          return Promise.resolve(layer(ctx, () => step(i + 1))) as Promise<void>;
+          return Promise.resolve(layer(ctx, step)) as Promise<void>;
         } catch (error) {
           // A middleware that throws before its first await rejects like an async one would.
           return Promise.reject(error);
         }
       };
-      return step(0);
+      return step();
     };
   }
 
