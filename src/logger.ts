@@ -1,4 +1,4 @@
-import pretty from "pino-pretty";
+import type { PinoPretty } from "pino-pretty";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
@@ -7,8 +7,11 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go (tests read them); default stdout. */
   destination?: DestinationStream;
-  /** Human-readable coloured lines for development instead of JSON (LOG_PRETTY). */
-  pretty?: boolean;
+  /**
+   * Human-readable coloured lines for development instead of JSON (LOG_PRETTY): pino-pretty's factory,
+   * which the caller loads only then (production never holds its modules).
+   */
+  pretty?: typeof PinoPretty | undefined;
   /** Strings that must never appear in a line (tokens, passwords): replaced wherever they turn up. */
   secrets?: readonly string[];
 }
@@ -22,7 +25,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
   const scrub = secretScrubber(secrets);
   const destination = options.pretty
-    ? pretty({
+    ? options.pretty({
         destination: options.destination ?? 1,
         colorize: options.destination === undefined,
         translateTime: "SYS:HH:MM:ss.l",

@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const startedByNpm = process.env.npm_lifecycle_event !== undefined;
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig(process.env);
-  const log = createLogger({ level: config.logLevel, pretty: config.logPretty, secrets: secretsOf(config) });
+  const pretty = config.logPretty ? (await import("pino-pretty")).default : undefined;
+  const log = createLogger({ level: config.logLevel, pretty, secrets: secretsOf(config) });
   const app = createApp({ config, log });
 
   stopOnSignals({

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import pretty from "pino-pretty";
 import { GrammyError } from "grammy";
 import { describe, expect, it } from "vitest";
 import { secretsOf } from "../src/config.js";
@@ -70,7 +71,7 @@ describe("logger", () => {
 
   it("LOG_PRETTY gives readable lines instead of JSON, still without secrets", async () => {
     const out = capture();
-    const log = createLogger({ level: "info", destination: out.destination, pretty: true, secrets: ["s3cr3t-token"] });
+    const log = createLogger({ level: "info", destination: out.destination, pretty, secrets: ["s3cr3t-token"] });
     log.info({ lead: 15 }, "lead received s3cr3t-token");
     // pino-pretty writes through a stream of its own: the line arrives a moment later.
     await expect.poll(() => out.text()).toMatch(/INFO.*lead received \[secret\]/);
