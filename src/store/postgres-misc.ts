@@ -1,37 +1,8 @@
 /** The event journal and the small stores on PostgreSQL, the same statements as sqlite-events.ts and sqlite-misc.ts. */
 import type { PgDb, Queryable } from "./postgres-db.js";
-import type { EventJournal, KeyValueStore, LeadEvent, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
+import { type EventRow, toEvent } from "./event-row.js";
+import type { EventJournal, KeyValueStore, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
 import { parseJson } from "../guards.js";
-
-interface EventRow {
-  id: number;
-  at: number;
-  kind: string;
-  actor: string;
-  source: string | null;
-  masked_phone: string | null;
-  lead_id: number | null;
-  brainysoft_id: number | null;
-  detail: string | null;
-  latency_ms: number | null;
-  http_status: number | null;
-}
-
-function toEvent(row: EventRow): LeadEvent {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    actor: row.actor,
-    source: row.source ?? undefined,
-    maskedPhone: row.masked_phone ?? undefined,
-    leadId: row.lead_id ?? undefined,
-    brainysoftId: row.brainysoft_id ?? undefined,
-    detail: row.detail ?? undefined,
-    latencyMs: row.latency_ms ?? undefined,
-    httpStatus: row.http_status ?? undefined,
-  };
-}
 
 export function postgresEventJournal(db: PgDb): EventJournal {
   const events = async (text: string, values: unknown[]) => (await db.rows<EventRow>(text, values)).map(toEvent);

@@ -1,37 +1,8 @@
 /** EventJournal on better-sqlite3. */
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "./sqlite-group-commit.js";
-import type { EventJournal, LeadEvent } from "./types.js";
-
-interface EventRow {
-  id: number;
-  at: number;
-  kind: string;
-  actor: string;
-  source: string | null;
-  masked_phone: string | null;
-  lead_id: number | null;
-  brainysoft_id: number | null;
-  detail: string | null;
-  latency_ms: number | null;
-  http_status: number | null;
-}
-
-function toEvent(row: EventRow): LeadEvent {
-  return {
-    id: row.id,
-    at: row.at,
-    kind: row.kind,
-    actor: row.actor,
-    source: row.source ?? undefined,
-    maskedPhone: row.masked_phone ?? undefined,
-    leadId: row.lead_id ?? undefined,
-    brainysoftId: row.brainysoft_id ?? undefined,
-    detail: row.detail ?? undefined,
-    latencyMs: row.latency_ms ?? undefined,
-    httpStatus: row.http_status ?? undefined,
-  };
-}
+import { type EventRow, toEvent } from "./event-row.js";
+import type { EventJournal } from "./types.js";
 
 export function sqliteEventJournal(db: Database.Database, group: GroupCommit): EventJournal {
   const insert = db.prepare<Record<string, string | number | null>>(
