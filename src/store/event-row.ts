@@ -1,5 +1,5 @@
-/** A row of the events table as both stores read it, and the LeadEvent it stands for. */
-import type { LeadEvent } from "./types.js";
+/** A row of the events table as both stores write and read it, and the LeadEvent it stands for. */
+import type { LeadEvent, NewLeadEvent } from "./types.js";
 
 export interface EventRow {
   id: number;
@@ -29,4 +29,23 @@ export function toEvent(row: EventRow): LeadEvent {
     latencyMs: row.latency_ms ?? undefined,
     httpStatus: row.http_status ?? undefined,
   };
+}
+
+/** The columns an event is inserted with, in the order of eventValues. */
+export const EVENT_COLUMNS = "at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status";
+
+/** An event's values for EVENT_COLUMNS: missing ones as NULL, a missing time as now. */
+export function eventValues(event: NewLeadEvent): (string | number | null)[] {
+  return [
+    event.at ?? Date.now(),
+    event.kind,
+    event.actor,
+    event.source ?? null,
+    event.maskedPhone ?? null,
+    event.leadId ?? null,
+    event.brainysoftId ?? null,
+    event.detail ?? null,
+    event.latencyMs ?? null,
+    event.httpStatus ?? null,
+  ];
 }

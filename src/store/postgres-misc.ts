@@ -1,6 +1,6 @@
 /** The event journal and the small stores on PostgreSQL, the same statements as sqlite-events.ts and sqlite-misc.ts. */
 import type { PgDb, Queryable } from "./postgres-db.js";
-import { type EventRow, toEvent } from "./event-row.js";
+import { EVENT_COLUMNS, type EventRow, eventValues, toEvent } from "./event-row.js";
 import type { EventJournal, KeyValueStore, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
 import { parseJson } from "../guards.js";
 
@@ -8,22 +8,7 @@ export function postgresEventJournal(db: PgDb): EventJournal {
   const events = async (text: string, values: unknown[]) => (await db.rows<EventRow>(text, values)).map(toEvent);
   return {
     record: async (event) => {
-      await db.run(
-        `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          event.at ?? Date.now(),
-          event.kind,
-          event.actor,
-          event.source ?? null,
-          event.maskedPhone ?? null,
-          event.leadId ?? null,
-          event.brainysoftId ?? null,
-          event.detail ?? null,
-          event.latencyMs ?? null,
-          event.httpStatus ?? null,
-        ],
-      );
+      await db.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, eventValues(event));
     },
     // A NULL parameter switches its condition off, as in the SQLite statement.
     recent: (limit, offset, filter) =>

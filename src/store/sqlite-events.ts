@@ -1,14 +1,11 @@
 /** EventJournal on better-sqlite3. */
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "./sqlite-group-commit.js";
-import { type EventRow, toEvent } from "./event-row.js";
+import { EVENT_COLUMNS, type EventRow, eventValues, toEvent } from "./event-row.js";
 import type { EventJournal } from "./types.js";
 
 export function sqliteEventJournal(db: Database.Database, group: GroupCommit): EventJournal {
-  const insert = db.prepare<Record<string, string | number | null>>(
-    `INSERT INTO events (at, kind, actor, source, masked_phone, lead_id, brainysoft_id, detail, latency_ms, http_status)
-     VALUES (@at, @kind, @actor, @source, @maskedPhone, @leadId, @brainysoftId, @detail, @latencyMs, @httpStatus)`,
-  );
+  const insert = db.prepare<(string | number | null)[]>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // One statement for every filter combination: a NULL parameter switches its condition off.
   // Kinds travel as a JSON array so the list can have any length.
   const recent = db.prepare<{ kinds: string | null; actor: string | null; limit: number; offset: number }, EventRow>(
@@ -33,18 +30,7 @@ export function sqliteEventJournal(db: Database.Database, group: GroupCommit): E
   return {
     record: (event) =>
       group.write(() => {
-        insert.run({
-          at: event.at ?? Date.now(),
-          kind: event.kind,
-          actor: event.actor,
-          source: event.source ?? null,
-          maskedPhone: event.maskedPhone ?? null,
-          leadId: event.leadId ?? null,
-          brainysoftId: event.brainysoftId ?? null,
-          detail: event.detail ?? null,
-          latencyMs: event.latencyMs ?? null,
-          httpStatus: event.httpStatus ?? null,
-        });
+        insert.run(...eventValues(event));
       }),
     recent: async (limit, offset, filter) =>
       recent
