@@ -24,6 +24,8 @@ load run options:
   --cmd "node ..."    how to start the bot (default: package.json's start script, run without npm; a
                       compiled one is built first when older than src/). The plain bot runs the same
                       way: through tsx when the lead bot does, else compiled
+  --against "node ..." also run the lead bot started so in every round, with its ratios to the lead bot: a
+                      change against the build before it (e.g. one in a git worktree) in the same run
   --compiled          run the lead bot from the sources transpiled to JavaScript (no npm run build)
   --env KEY=VALUE     a setting for the lead bot (repeatable), e.g. --env BRAINYSOFT_CONCURRENCY=50
   --crm-ms MS         the mock Brainysoft answers each lead after MS milliseconds (default 0: at once)
@@ -39,6 +41,7 @@ export interface LoadArgs {
   store?: string | undefined;
   seedBig: boolean;
   cmd?: string | undefined;
+  against?: string | undefined;
   compiled: boolean;
   /** Settings for the lead bot only (the plain bot has none of them). */
   env: Record<string, string>;
@@ -73,6 +76,7 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     store: value("--store"),
     seedBig: argv.includes("--seed-big"),
     cmd: value("--cmd"),
+    against: value("--against"),
     compiled: argv.includes("--compiled"),
     env: Object.fromEntries(
       argv
@@ -90,6 +94,10 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
   };
 }
 
+const BOT = "lead bot";
+const PLAIN = "plain grammY";
+const BIG = "lead bot, big store";
+const AGAINST = "lead bot, against";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** One directory per bot: each thread writes its own profile (tsx's module loader runs on a worker thread). */
@@ -106,6 +114,7 @@ export function leadBotCommand(args: Pick<LoadArgs, "compiled" | "cmd">): Comman
 export async function loadBench(args: LoadArgs): Promise<boolean> {
   const botCommand = leadBotCommand(args);
   const plainCommand = referenceCommand(ROOT, botCommand);
+  const againstCommand = args.against === undefined ? undefined : directCommand(args.against, ROOT);
   const profDir = args.cpuProfDir && resolve(args.cpuProfDir);
   if (profDir) mkdirSync(profDir, { recursive: true });
   const seedFile = args.seedBig ? cachedBigStore(tmpdir(), SCHEMA_VERSION, (line) => console.log(line)) : undefined;
@@ -116,17 +125,22 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
   console.log(
     `  lead bot: ${botCommand.shown}${args.store ? ` (store ${args.store.replace(/\/\/[^@/]*@/, "//***@")})` : ""}${settings ? ` with ${settings}` : ""}`,
   );
+  if (againstCommand) console.log(`  against:  ${againstCommand.shown}`);
   console.log(`  plain:    ${plainCommand.shown}`);
 
+  // The driver and the fakes share the machine with the bot: their own first minutes (JIT, heap growth) would
+  // load the bot measured first more than the others. One small run first, not measured, warms them up.
+  console.log("warm-up: 200 customers against the plain bot, not measured");
+  await measureTarget({ name: "warm-up", command: plainCommand }, { count: 200, concurrency: args.concurrency });
   const reports: TargetReport[][] = [];
   let ok = true;
   for (let round = 1; round <= args.rounds; round++) {
     const targets: Target[] = [
-      { name: "lead bot", command: botCommand, store: args.store, env: args.env, nodeOptions: profileOptions(profDir, `bot-${round}`) },
+      { name: BOT, command: botCommand, store: args.store, env: args.env, nodeOptions: profileOptions(profDir, `bot-${round}`) },
       ...(seedFile
         ? [
             {
-              name: "lead bot, big store",
+              name: BIG,
               command: botCommand,
               seedFile,
               env: args.env,
@@ -134,10 +148,22 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
             },
           ]
         : []),
-      { name: "plain grammY", command: plainCommand, nodeOptions: profileOptions(profDir, `plain-${round}`) },
+      ...(againstCommand
+        ? [
+            {
+              name: AGAINST,
+              command: againstCommand,
+              store: args.store,
+              env: args.env,
+              nodeOptions: profileOptions(profDir, `against-${round}`),
+            },
+          ]
+        : []),
+      { name: PLAIN, command: plainCommand, nodeOptions: profileOptions(profDir, `plain-${round}`) },
     ];
     const results: TargetReport[] = [];
-    for (const target of targets) {
+    // Each round starts with another bot: the machine is not the same in the first measurement of a round and the last.
+    for (const target of rotate(targets, round - 1)) {
       const report = await measureTarget(target, { count: args.count, concurrency: args.concurrency, crmLatencyMs: args.crmLatencyMs });
       results.push(report);
       if (report.failures.length > 0) {
@@ -148,11 +174,15 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
     }
     reports.push(results);
     if (args.rounds > 1) console.log(`\nround ${round}`);
+    // Printed in the same order every round.
+    results.sort((a, b) => targets.findIndex((t) => t.name === a.name) - targets.findIndex((t) => t.name === b.name));
     console.log(formatTable(results));
-    const [bot, ...others] = results;
-    const plain = others.at(-1);
+    const bot = results.find((r) => r.name === BOT);
+    const plain = results.find((r) => r.name === PLAIN);
     if (bot && plain) console.log(formatRatios(bot, plain));
-    const big = others.length > 1 ? others[0] : undefined;
+    const against = results.find((r) => r.name === AGAINST);
+    if (bot && against) console.log(formatRatios(bot, against));
+    const big = results.find((r) => r.name === BIG);
     if (bot && big) console.log(formatRatios(big, bot), `  start-up with the big store ${(big.startupMs / 1000).toFixed(2)} s`);
     if (profDir) printProfiles(profDir, round, results);
   }
@@ -165,11 +195,18 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
   return ok;
 }
 
+/** `items` starting at index `by` (mod length), the rest in order after it. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const at = by % Math.max(items.length, 1);
+  return [...items.slice(at), ...items.slice(0, at)];
+}
+
 function printProfiles(dir: string, round: number, results: TargetReport[]): void {
   const dirs: Record<string, string> = {
-    "lead bot": `bot-${round}`,
-    "lead bot, big store": `bot-big-${round}`,
-    "plain grammY": `plain-${round}`,
+    [BOT]: `bot-${round}`,
+    [BIG]: `bot-big-${round}`,
+    [AGAINST]: `against-${round}`,
+    [PLAIN]: `plain-${round}`,
   };
   for (const report of results) {
     const profileDir = join(dir, dirs[report.name] ?? report.name);
