@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCHEMA_VERSION } from "../../src/store/migrations.js";
 import { type Command, directCommand, ensureBuilt, referenceCommand, startScript, transpiledBotCommand } from "./bot-command.js";
-import { formatRatios, formatTable, measureTarget, type Target, type TargetReport } from "./load.js";
+import { formatMedianRatios, formatRatios, formatTable, measureTarget, type Target, type TargetReport } from "./load.js";
 import { formatSummary, readProfile, summarizeProfile } from "./profile-summary.js";
 import { cachedBigStore } from "./seed-big.js";
 
@@ -185,6 +185,23 @@ export async function loadBench(args: LoadArgs): Promise<boolean> {
     const big = results.find((r) => r.name === BIG);
     if (bot && big) console.log(formatRatios(big, bot), `  start-up with the big store ${(big.startupMs / 1000).toFixed(2)} s`);
     if (profDir) printProfiles(profDir, round, results);
+  }
+  if (args.rounds > 1) {
+    console.log("");
+    const pairs = (subject: string, base: string) =>
+      reports.flatMap((round): [TargetReport, TargetReport][] => {
+        const a = round.find((r) => r.name === subject);
+        const b = round.find((r) => r.name === base);
+        return a && b ? [[a, b]] : [];
+      });
+    for (const [subject, base] of [
+      [BOT, PLAIN],
+      [BOT, AGAINST],
+      [BIG, BOT],
+    ] as const) {
+      const summary = formatMedianRatios(pairs(subject, base));
+      if (summary) console.log(summary);
+    }
   }
   if (args.json) {
     writeFileSync(

@@ -281,15 +281,32 @@ export function formatTable(reports: TargetReport[]): string {
   return [line(header), separator, ...rows.map(line), "per step:", ...steps, "Bot API calls per lead:", ...calls].join("\n");
 }
 
+/** The figures compared between two bots. */
+const RATIOS: [string, (r: TargetReport) => number][] = [
+  ["CPU per lead", (r) => r.cpuMsPerLead],
+  ["p99", (r) => r.p99Ms],
+  ["p50", (r) => r.p50Ms],
+  ["peak RSS", (r) => r.peakRssMiB],
+  ["leads/s", (r) => r.leadsPerSecond],
+];
+
 /** `subject` against `base`: below 1 is better for CPU, latency and memory, above 1 for leads/s. */
 export function formatRatios(subject: TargetReport, base: TargetReport): string {
-  const ratio = (a: number, b: number) => fixed(a / b, 2);
-  return [
-    `${subject.name} / ${base.name}:`,
-    `CPU per lead ${ratio(subject.cpuMsPerLead, base.cpuMsPerLead)}x`,
-    `p99 ${ratio(subject.p99Ms, base.p99Ms)}x`,
-    `p50 ${ratio(subject.p50Ms, base.p50Ms)}x`,
-    `peak RSS ${ratio(subject.peakRssMiB, base.peakRssMiB)}x`,
-    `leads/s ${ratio(subject.leadsPerSecond, base.leadsPerSecond)}x`,
-  ].join("  ");
+  return [`${subject.name} / ${base.name}:`, ...RATIOS.map(([name, of]) => `${name} ${fixed(of(subject) / of(base), 2)}x`)].join("  ");
+}
+
+/**
+ * The same ratios over several rounds: the median of each, with the lowest and the highest. One round on
+ * a shared machine moves by 15-25%; the median of many is what a change is judged by.
+ */
+export function formatMedianRatios(pairs: [TargetReport, TargetReport][]): string {
+  const [first] = pairs;
+  if (!first) return "";
+  const figures = RATIOS.map(([name, of]) => {
+    const ratios = pairs.map(([subject, base]) => of(subject) / of(base)).sort((a, b) => a - b);
+    const mid = ratios.length / 2;
+    const median = ratios.length % 2 === 1 ? (ratios[Math.floor(mid)] ?? 0) : ((ratios[mid - 1] ?? 0) + (ratios[mid] ?? 0)) / 2;
+    return `${name} ${fixed(median, 2)}x (${fixed(ratios[0] ?? 0, 2)}-${fixed(ratios.at(-1) ?? 0, 2)})`;
+  });
+  return [`${first[0].name} / ${first[1].name}, median of ${pairs.length} rounds:`, ...figures].join("  ");
 }
