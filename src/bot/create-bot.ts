@@ -1,6 +1,7 @@
 import { sequentialize } from "@grammyjs/runner";
 import { conversations } from "@grammyjs/conversations";
 import { Bot, type Api, type Context, type MiddlewareFn } from "grammy";
+import type { Update } from "grammy/types";
 import type { Config } from "../config.js";
 import { createI18n, type Translations, translateWith, translationMiddleware } from "../i18n.js";
 import { createLeadCap } from "../leads/daily-cap.js";
@@ -102,6 +103,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   );
   // Telegram re-sends updates after a crash or an unanswered webhook: a handled one is not handled again.
   // A repeat waits behind the original in sequentialize above, so it sees it remembered.
+  // A conversation step remembers its update with its state (one commit, not two): those are not marked again.
+  const markedWithState = new WeakSet<Update>();
   chain.use(async (ctx, next) => {
     const id = ctx.update.update_id;
     if (await store.updates.wasHandled(id)) {
@@ -113,9 +116,11 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     } finally {
       // Not remembering it (a full disk) must not turn a handled update into an apology after the answer;
       // a copy Telegram sends again is handled again, which finds the lead already saved.
-      await store.updates
-        .markHandled(id, now())
-        .catch((error: unknown) => log.error({ err: error, update: id }, "could not remember a handled update"));
+      if (!markedWithState.has(ctx.update)) {
+        await store.updates
+          .markHandled(id, now())
+          .catch((error: unknown) => log.error({ err: error, update: id }, "could not remember a handled update"));
+      }
     }
   });
   if (deps.metrics) chain.use(countUpdates(deps.metrics));
@@ -129,6 +134,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
           noteUpdate(ctx, "conversation dropped");
           await ctx.reply(ctx.t("conversation-dropped"), { reply_markup: { remove_keyboard: true } }).catch(() => undefined);
         },
+        onMarkedHandled: (ctx) => markedWithState.add(ctx.update),
       }),
       plugins: [insideApi, translation],
     }),

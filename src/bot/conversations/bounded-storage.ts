@@ -17,6 +17,8 @@ export interface BoundedStorageOptions<C extends Context> {
   maxBytes?: number | undefined;
   /** A chat's state was over the limit and has been deleted: its conversation has ended. */
   onDropped: (ctx: C, bytes: number) => Promise<void>;
+  /** A write has remembered ctx's update as handled (committed with the state): nobody need write that mark again. */
+  onMarkedHandled?: ((ctx: C) => void) | undefined;
 }
 
 /**
@@ -29,6 +31,10 @@ export interface BoundedStorageOptions<C extends Context> {
 export function boundedConversationStorage<C extends Context>(options: BoundedStorageOptions<C>): ConversationStorage<C, ConversationData> {
   const { store } = options;
   const maxBytes = options.maxBytes ?? MAX_CONVERSATION_BYTES;
+  const marked = async (ctx: C, write: Promise<void>) => {
+    await write;
+    options.onMarkedHandled?.(ctx);
+  };
   const keyOf = (ctx: C) => (ctx.chatId === undefined ? undefined : `conversation:${ctx.chatId}`);
   return {
     type: "context",
@@ -45,13 +51,13 @@ export function boundedConversationStorage<C extends Context>(options: BoundedSt
         const key = keyOf(ctx);
         if (key === undefined) return;
         const bytes = Buffer.byteLength(JSON.stringify(state));
-        if (bytes <= maxBytes) return store.write(key, state, ctx.update.update_id);
-        await store.delete(key, ctx.update.update_id);
+        if (bytes <= maxBytes) return marked(ctx, store.write(key, state, ctx.update.update_id));
+        await marked(ctx, store.delete(key, ctx.update.update_id));
         await options.onDropped(ctx, bytes);
       },
       async delete(ctx) {
         const key = keyOf(ctx);
-        if (key !== undefined) await store.delete(key, ctx.update.update_id);
+        if (key !== undefined) await marked(ctx, store.delete(key, ctx.update.update_id));
       },
     },
   };
