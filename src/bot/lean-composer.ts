@@ -27,20 +27,15 @@ export class LeanComposer<C extends Context> extends Composer<C> {
     const layers = this.layers;
     layers.push(...middleware.map(flatten));
     this.dispatch = (ctx, next) => {
+      // Most composers are use()'s of one middleware: its `next` is the one after this composer.
+      const only = layers.length === 1 ? layers[0] : undefined;
+      if (only) return call(only, ctx, next);
       // One `next` for every layer of this run: each layer calls it once, after the one before it, so a
       // cursor tells which layer comes next (a closure per layer and update would say the same).
       let i = 0;
       const step = (): Promise<void> => {
         const layer = layers[i++];
-        if (layer === undefined) return next();
-        try {
-          // Resolves when the rest of the chain has run, as grammY's `next` does. What it resolves with is
-          // whatever the middleware returned, which grammY's callers never read: no `.then` per layer for it.
-          return Promise.resolve(layer(ctx, step)) as Promise<void>;
-        } catch (error) {
-          // A middleware that throws before its first await rejects like an async one would.
-          return Promise.reject(error);
-        }
+        return layer === undefined ? next() : call(layer, ctx, step);
       };
       return step();
     };
@@ -81,6 +76,17 @@ export class LeanComposer<C extends Context> extends Composer<C> {
 }
 
 const pass = (_ctx: Context, next: NextFunction): Promise<void> => next();
+
+/** Runs one layer, resolving when the rest of the chain has run, as grammY's `next` does. */
+function call<C extends Context>(layer: MiddlewareFn<C>, ctx: C, next: NextFunction): Promise<void> {
+  try {
+    // What it resolves with is whatever the middleware returned, which grammY's callers never read: no `.then` for it.
+    return Promise.resolve(layer(ctx, next)) as Promise<void>;
+  } catch (error) {
+    // A middleware that throws before its first await rejects like an async one would.
+    return Promise.reject(error);
+  }
+}
 
 /** A composer's middleware is read when it runs, so that one extended after it was installed runs whole. */
 function flatten<C extends Context>(middleware: Middleware<C>): MiddlewareFn<C> {

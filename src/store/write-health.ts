@@ -181,14 +181,21 @@ type Method = (...args: never[]) => Promise<unknown>;
 
 /** The same method, reporting to `health` whether its write went through; errors still reach the caller. */
 function watched<F extends Method>(health: WriteHealth, operation: string, write: F): F {
-  const wrapper = async (...args: Parameters<F>) => {
+  // Built once: a write costs its promise and nothing more (no suspended frame while it waits for its commit).
+  const wrote = (result: unknown) => {
+    health.wrote(operation);
+    return result;
+  };
+  const failed = (error: unknown) => {
+    health.failed(operation, error);
+    throw error;
+  };
+  const wrapper = (...args: Parameters<F>): Promise<unknown> => {
     try {
-      const result = await write(...args);
-      health.wrote(operation);
-      return result;
+      return write(...args).then(wrote, failed);
     } catch (error) {
-      health.failed(operation, error);
-      throw error;
+      // A write that throws before its promise fails as one that rejects.
+      return Promise.reject(error).catch(failed);
     }
   };
   return wrapper as F; // same parameters and result as `write`
