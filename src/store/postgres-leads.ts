@@ -1,56 +1,7 @@
 /** LeadStore on PostgreSQL, the same statements as sqlite-leads.ts in PostgreSQL's dialect. */
 import { ADVISORY_XACT_LOCK, type PgDb } from "./postgres-db.js";
-import { zeroByState } from "./sqlite-leads.js";
-import { leaseColumns, type DeliveryErrorClass, type LeadRecord, type LeadState, type LeadStore } from "./types.js";
-
-interface LeadRow {
-  id: number;
-  chat_id: number;
-  user_id: number;
-  first_name: string;
-  last_name: string | null;
-  phone: string;
-  source: string;
-  // The CHECK constraints keep actor and state within their unions; last_error is written only from DeliveryErrorClass.
-  actor: LeadRecord["actor"];
-  agent_id: number | null;
-  consent_at: number | null;
-  locale: string;
-  state: LeadState;
-  attempts: number;
-  brainysoft_id: number | null;
-  last_error: DeliveryErrorClass | null;
-  created_at: number;
-  updated_at: number;
-  next_attempt_at: number;
-  requeued_at: number | null;
-  notified: boolean;
-}
-
-function toRecord(row: LeadRow): LeadRecord {
-  return {
-    id: row.id,
-    chatId: row.chat_id,
-    userId: row.user_id,
-    firstName: row.first_name,
-    lastName: row.last_name ?? undefined,
-    phone: row.phone,
-    source: row.source,
-    actor: row.actor,
-    agentId: row.agent_id ?? undefined,
-    consentAt: row.consent_at ?? undefined,
-    locale: row.locale,
-    state: row.state,
-    attempts: row.attempts,
-    brainysoftId: row.brainysoft_id ?? undefined,
-    lastError: row.last_error ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    nextAttemptAt: row.next_attempt_at,
-    requeuedAt: row.requeued_at ?? undefined,
-    notified: row.notified,
-  };
-}
+import { type LeadRow, NEW_LEAD_COLUMNS, newLeadPlaceholders, newLeadValues, toRecord, zeroByState } from "./lead-row.js";
+import type { LeadState, LeadStore } from "./types.js";
 
 // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
 // A lead created after `now` still counts: another replica may have read its clock later but committed first.
@@ -59,45 +10,24 @@ const FIND_RECENT = `SELECT * FROM leads
   ORDER BY created_at DESC, id DESC LIMIT 1`;
 
 export function postgresLeadStore(db: PgDb): LeadStore {
+  const insertLead = `INSERT INTO leads (${NEW_LEAD_COLUMNS}, state, attempts, notified)
+    VALUES (${newLeadPlaceholders((i) => `$${i + 1}`)}, 'pending', 0, false)
+    RETURNING *`;
   const list = async (text: string, values: unknown[]) => (await db.rows<LeadRow>(text, values)).map(toRecord);
   const one = async (text: string, values: unknown[]) => (await list(text, values))[0];
 
   return {
     // Replicas inserting the same phone take turns on a lock named by the phone; READ COMMITTED gives
     // the statement after the lock a fresh snapshot, so the second one sees the first one's lead.
-    insertUnlessDuplicate: (lead, windowMs, now, lease) => {
-      const { leaseOwner, leaseUntil, leaseAttempt } = leaseColumns(lease);
-      return db.transaction(async (tx) => {
+    insertUnlessDuplicate: (lead, windowMs, now, lease) =>
+      db.transaction(async (tx) => {
         await tx.rows(ADVISORY_XACT_LOCK, [db.lockName(`lead-phone:${lead.phone}`)]);
         const [existing] = await tx.rows<LeadRow>(FIND_RECENT, [lead.phone, now - windowMs]);
         if (existing) return { lead: toRecord(existing), duplicate: true };
-        const [row] = await tx.rows<LeadRow>(
-          `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
-                              consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified,
-                              lease_owner, lease_until, lease_attempt)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11, false, $12, $13, $14)
-           RETURNING *`,
-          [
-            lead.chatId,
-            lead.userId,
-            lead.firstName,
-            lead.lastName ?? null,
-            lead.phone,
-            lead.source,
-            lead.actor,
-            lead.agentId ?? null,
-            lead.consentAt ?? null,
-            lead.locale,
-            now,
-            leaseOwner,
-            leaseUntil,
-            leaseAttempt,
-          ],
-        );
+        const [row] = await tx.rows<LeadRow>(insertLead, newLeadValues(lead, now, lease));
         if (!row) throw new Error("INSERT ... RETURNING gave no row");
         return { lead: toRecord(row), duplicate: false };
-      });
-    },
+      }),
     findRecent: (phone, since) => one(FIND_RECENT, [phone, since]),
     get: (id) => one(`SELECT * FROM leads WHERE id = $1`, [id]),
     duePending: (now, limit, horizonMs) =>

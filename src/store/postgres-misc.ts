@@ -38,14 +38,13 @@ export function postgresEventJournal(db: PgDb): EventJournal {
   };
 }
 
+/** Remembers an update as handled: by the de-duplication, and with a conversation's change. */
+const MARK_HANDLED = `INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`;
+
 export function postgresUpdateDeduplicator(db: PgDb): UpdateDeduplicator {
   return {
     wasHandled: async (updateId) => (await db.rows(`SELECT 1 FROM processed_updates WHERE update_id = $1`, [updateId])).length > 0,
-    markHandled: async (updateId, now) =>
-      (await db.run(`INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`, [
-        updateId,
-        now,
-      ])) === 1,
+    markHandled: async (updateId, now) => (await db.run(MARK_HANDLED, [updateId, now])) === 1,
   };
 }
 
@@ -79,10 +78,7 @@ export function postgresKeyValueStore(db: PgDb): KeyValueStore<unknown> {
     if (handledUpdate === undefined) return change(db, key, json, now);
     await db.transaction(async (tx) => {
       await change(tx, key, json, now);
-      await tx.run(`INSERT INTO processed_updates (update_id, seen_at) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING`, [
-        handledUpdate,
-        now,
-      ]);
+      await tx.run(MARK_HANDLED, [handledUpdate, now]);
     });
   };
   return {

@@ -22,7 +22,7 @@ import {
   postgresUpdateDeduplicator,
   postgresWindowCounters,
 } from "./postgres-misc.js";
-import { FINAL_STATES } from "./sqlite-leads.js";
+import { FINAL_STATES } from "./lead-row.js";
 import type { Store } from "./types.js";
 import { errorCode } from "../guards.js";
 

@@ -1,71 +1,8 @@
 /** LeadStore on better-sqlite3. Every statement is prepared once, when the store opens. */
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "./sqlite-group-commit.js";
-import {
-  leaseColumns,
-  type DeliveryErrorClass,
-  type FirstLease,
-  type LeadRecord,
-  type LeadState,
-  type LeadStore,
-  type NewLead,
-} from "./types.js";
-
-/** Every state with a count of 0, for countByState. */
-export function zeroByState(): Record<LeadState, number> {
-  return { pending: 0, delivered: 0, duplicate: 0, rejected: 0, failed: 0 };
-}
-/** States a lead never leaves on its own; purge may delete these. */
-export const FINAL_STATES: readonly LeadState[] = ["delivered", "duplicate", "rejected", "failed"];
-
-export interface LeadRow {
-  id: number;
-  chat_id: number;
-  user_id: number;
-  first_name: string;
-  last_name: string | null;
-  phone: string;
-  source: string;
-  // The CHECK constraints keep actor and state within their unions; last_error is written only from DeliveryErrorClass.
-  actor: LeadRecord["actor"];
-  agent_id: number | null;
-  consent_at: number | null;
-  locale: string;
-  state: LeadState;
-  attempts: number;
-  brainysoft_id: number | null;
-  last_error: DeliveryErrorClass | null;
-  created_at: number;
-  updated_at: number;
-  next_attempt_at: number;
-  requeued_at: number | null;
-  notified: number;
-}
-
-export function toRecord(row: LeadRow): LeadRecord {
-  return {
-    id: row.id,
-    chatId: row.chat_id,
-    userId: row.user_id,
-    firstName: row.first_name,
-    lastName: row.last_name ?? undefined,
-    phone: row.phone,
-    source: row.source,
-    actor: row.actor,
-    agentId: row.agent_id ?? undefined,
-    consentAt: row.consent_at ?? undefined,
-    locale: row.locale,
-    state: row.state,
-    attempts: row.attempts,
-    brainysoftId: row.brainysoft_id ?? undefined,
-    lastError: row.last_error ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    nextAttemptAt: row.next_attempt_at,
-    requeuedAt: row.requeued_at ?? undefined,
-    notified: row.notified === 1,
-  };
-}
+import { type LeadRow, NEW_LEAD_COLUMNS, newLeadPlaceholders, newLeadValues, toRecord, zeroByState } from "./lead-row.js";
+import type { FirstLease, LeadRecord, LeadState, LeadStore, NewLead } from "./types.js";
 
 export function sqliteLeadStore(db: Database.Database, group: GroupCommit): Omit<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
   // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
@@ -76,12 +13,9 @@ export function sqliteLeadStore(db: Database.Database, group: GroupCommit): Omit
       WHERE phone = @phone AND created_at >= @since AND (state NOT IN ('rejected', 'failed') OR last_error = 'unconfirmed')
       ORDER BY created_at DESC, id DESC LIMIT 1`,
   );
-  const insert = db.prepare<Record<string, string | number | null>, LeadRow>(
-    `INSERT INTO leads (chat_id, user_id, first_name, last_name, phone, source, actor, agent_id,
-                        consent_at, locale, state, attempts, created_at, updated_at, next_attempt_at, notified,
-                        lease_owner, lease_until, lease_attempt)
-     VALUES (@chatId, @userId, @firstName, @lastName, @phone, @source, @actor, @agentId,
-             @consentAt, @locale, 'pending', 0, @now, @now, @now, 0, @leaseOwner, @leaseUntil, @leaseAttempt)
+  const insert = db.prepare<(string | number | null)[], LeadRow>(
+    `INSERT INTO leads (${NEW_LEAD_COLUMNS}, state, attempts, notified)
+     VALUES (${newLeadPlaceholders(() => "?")}, 'pending', 0, 0)
      RETURNING *`,
   );
   const byId = db.prepare<[number], LeadRow>(`SELECT * FROM leads WHERE id = ?`);
@@ -147,20 +81,7 @@ export function sqliteLeadStore(db: Database.Database, group: GroupCommit): Omit
   ): { lead: LeadRecord; duplicate: boolean } => {
     const existing = findRecent.get({ phone: lead.phone, since: now - windowMs });
     if (existing) return { lead: toRecord(existing), duplicate: true };
-    const row = insert.get({
-      chatId: lead.chatId,
-      userId: lead.userId,
-      firstName: lead.firstName,
-      lastName: lead.lastName ?? null,
-      phone: lead.phone,
-      source: lead.source,
-      actor: lead.actor,
-      agentId: lead.agentId ?? null,
-      consentAt: lead.consentAt ?? null,
-      locale: lead.locale,
-      now,
-      ...leaseColumns(lease),
-    });
+    const row = insert.get(...newLeadValues(lead, now, lease));
     // biome-ignore lint/style/noNonNullAssertion: INSERT ... RETURNING gives the row it inserted
     return { lead: toRecord(row!), duplicate: false };
   };

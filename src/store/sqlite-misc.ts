@@ -4,10 +4,13 @@ import type { GroupCommit } from "./sqlite-group-commit.js";
 import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 import { parseJson } from "../guards.js";
 
+/** Remembers an update as handled: by the de-duplication, and with a conversation's change. */
+const MARK_HANDLED = `INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`;
+
 /** Processed update ids; Store.purge (daily, and at start) deletes the expired ones. */
 export function sqliteUpdateDeduplicator(db: Database.Database, group: GroupCommit): UpdateDeduplicator {
   const exists = db.prepare<[number], number>(`SELECT 1 FROM processed_updates WHERE update_id = ?`).pluck();
-  const insert = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
+  const insert = db.prepare<[number, number]>(MARK_HANDLED);
   return {
     wasHandled: async (updateId) => exists.get(updateId) !== undefined,
     markHandled: (updateId, now) => group.write(() => insert.run(updateId, now).changes === 1),
@@ -37,7 +40,7 @@ export function sqliteKeyValueStore(db: Database.Database, group: GroupCommit): 
      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   );
   const remove = db.prepare<[string]>(`DELETE FROM conversations WHERE key = ?`);
-  const handled = db.prepare<[number, number]>(`INSERT OR IGNORE INTO processed_updates (update_id, seen_at) VALUES (?, ?)`);
+  const handled = db.prepare<[number, number]>(MARK_HANDLED);
   // Both or neither: a group commit write is atomic (a savepoint of its own).
   const change = (key: string, json: string | undefined, handledUpdate: number | undefined) => {
     const now = Date.now();

@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import type { GroupCommit } from "./sqlite-group-commit.js";
-import { toRecord, type LeadRow } from "./sqlite-leads.js";
+import { type LeadRow, toRecord } from "./lead-row.js";
 import type { Coordination, LeadStore, Leadership, WindowCounters } from "./types.js";
 
 export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
