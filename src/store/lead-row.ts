@@ -1,5 +1,5 @@
 /** A row of the leads table as both stores read it, the LeadRecord it stands for, and a new lead's values. */
-import { type DeliveryErrorClass, type FirstLease, type LeadRecord, type LeadState, leaseColumns, type NewLead } from "./types.js";
+import type { DeliveryErrorClass, FirstLease, LeadRecord, LeadState, NewLead, OrphanedLeases } from "./types.js";
 
 /** Every state with a count of 0, for countByState. */
 export function zeroByState(): Record<LeadState, number> {
@@ -74,7 +74,6 @@ export function newLeadPlaceholders(placeholder: (i: number) => string): string 
 
 /** A new lead's values for NEW_LEAD_COLUMNS, created (and first due) at `now`, leased to its first attempt when `lease` is given. */
 export function newLeadValues(lead: NewLead, now: number, lease: FirstLease | undefined): (string | number | null)[] {
-  const { leaseOwner, leaseUntil, leaseAttempt } = leaseColumns(lease);
   return [
     lead.chatId,
     lead.userId,
@@ -89,8 +88,17 @@ export function newLeadValues(lead: NewLead, now: number, lease: FirstLease | un
     now,
     now,
     now,
-    leaseOwner,
-    leaseUntil,
-    leaseAttempt,
+    // The lease columns: none, or attempt 0 leased to its owner.
+    lease?.owner ?? null,
+    lease?.until ?? null,
+    lease ? 0 : null,
   ];
+}
+
+/**
+ * leaseDue's orphans as the lease_until they are found by: a lease taken before `leasedBefore` ends
+ * before this (every lease lasts leaseMs). Without orphans, a time no lease ends before.
+ */
+export function orphanedUntil(orphans: OrphanedLeases | undefined, leaseMs: number): number {
+  return orphans ? orphans.leasedBefore + leaseMs : Number.MIN_SAFE_INTEGER;
 }

@@ -1,6 +1,6 @@
 /** LeadStore on PostgreSQL, the same statements as sqlite-leads.ts in PostgreSQL's dialect. */
 import { ADVISORY_XACT_LOCK, type PgDb } from "./postgres-db.js";
-import { type LeadRow, NEW_LEAD_COLUMNS, newLeadPlaceholders, newLeadValues, toRecord, zeroByState } from "./lead-row.js";
+import { type LeadRow, NEW_LEAD_COLUMNS, newLeadPlaceholders, newLeadValues, orphanedUntil, toRecord, zeroByState } from "./lead-row.js";
 import type { LeadState, LeadStore } from "./types.js";
 
 // A lead held as "unconfirmed" (Brainysoft may have created it) counts too: a second copy could be a duplicate in the CRM.
@@ -117,15 +117,7 @@ export function postgresLeadStore(db: PgDb): LeadStore {
            UPDATE leads SET lease_owner = $3, lease_until = $4, lease_attempt = leads.attempts
              FROM due WHERE leads.id = due.id
            RETURNING leads.*`,
-          [
-            now,
-            limit,
-            owner,
-            now + leaseMs,
-            farOf(now, horizonMs),
-            orphans ? orphans.leasedBefore + leaseMs : Number.MIN_SAFE_INTEGER,
-            orphans?.except ?? [],
-          ],
+          [now, limit, owner, now + leaseMs, farOf(now, horizonMs), orphanedUntil(orphans, leaseMs), orphans?.except ?? []],
         )
       ).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id),
     leaseNamed: async (ids, now, leaseMs, owner) =>

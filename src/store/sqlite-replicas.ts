@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import { createKeyedMutex } from "./keyed-mutex.js";
 import type { GroupCommit } from "./sqlite-group-commit.js";
-import { type LeadRow, toRecord } from "./lead-row.js";
+import { type LeadRow, orphanedUntil, toRecord } from "./lead-row.js";
 import type { Coordination, LeadStore, Leadership, WindowCounters } from "./types.js";
 
 export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pick<LeadStore, "leaseDue" | "leaseNamed" | "releaseLease"> {
@@ -44,7 +44,7 @@ export function sqliteLeadLeases(db: Database.Database, group: GroupCommit): Pic
             limit,
             until: now + leaseMs,
             owner,
-            orphanedUntil: orphans ? orphans.leasedBefore + leaseMs : Number.MIN_SAFE_INTEGER,
+            orphanedUntil: orphanedUntil(orphans, leaseMs),
             except: JSON.stringify(orphans?.except ?? []),
           })
           .map(toRecord)

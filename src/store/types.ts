@@ -92,17 +92,6 @@ export interface OrphanedLeases {
   except: readonly number[];
 }
 
-/** The lease columns of a new lead: none, or attempt 0 leased to `owner`. */
-export function leaseColumns(lease: FirstLease | undefined): {
-  leaseOwner: string | null;
-  leaseUntil: number | null;
-  leaseAttempt: number | null;
-} {
-  return lease
-    ? { leaseOwner: lease.owner, leaseUntil: lease.until, leaseAttempt: 0 }
-    : { leaseOwner: null, leaseUntil: null, leaseAttempt: null };
-}
-
 export interface LeadStore {
   /**
    * Atomically: if a lead with the same phone was created within `windowMs` before `now` and is
