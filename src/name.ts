@@ -24,6 +24,8 @@ const LINK =
   /(?:[a-z][a-z0-9+.-]*:\/\/|\bwww\.|\b(?:t|telegram)\.me\/|(?:^|\s)@[a-z0-9_]{5,32}\b|\b[a-z0-9-]+\.(?:ru|com|net|org|su|io|me|info|biz|xyz|site|online)\b)/iu;
 
 function dropInvisible(text: string): string {
+  // Most names have nothing invisible (ZWNJ and ZWJ are Cf too): no need to look at each character.
+  if (!INVISIBLE.test(text)) return text;
   const chars = Array.from(text);
   return chars
     .filter((ch, i) => {
