@@ -46,6 +46,11 @@ export function sqliteGroupCommit(db: Database.Database, options: GroupCommitOpt
   /** Writes waiting for the write lock, in order. */
   let queued: Write[] = [];
   let busySince: number | undefined;
+  // Prepared once: db.exec parses its SQL again on every call, and these run every turn. (Not the pragmas
+  // below: SQLite sets busy_timeout while it prepares the statement, so running one again sets nothing.)
+  const beginImmediate = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
 
   /** Commits the open transaction (or, given an error, rolls it back) and settles every write in it. */
   const end = (failure?: unknown): void => {
@@ -55,7 +60,7 @@ export function sqliteGroupCommit(db: Database.Database, options: GroupCommitOpt
     let error = failure;
     if (error === undefined) {
       try {
-        if (db.inTransaction) db.exec("COMMIT");
+        if (db.inTransaction) commit.run();
       } catch (commitError) {
         error = commitError;
       }
@@ -65,7 +70,7 @@ export function sqliteGroupCommit(db: Database.Database, options: GroupCommitOpt
       return;
     }
     try {
-      if (db.inTransaction) db.exec("ROLLBACK");
+      if (db.inTransaction) rollback.run();
     } catch {
       // The transaction is gone either way (SQLite rolls back by itself on some I/O errors).
     }
@@ -78,7 +83,7 @@ export function sqliteGroupCommit(db: Database.Database, options: GroupCommitOpt
       // Without waiting: another connection's lock is waited for on a timer (drain), not by SQLite.
       db.pragma("busy_timeout = 0");
       try {
-        db.exec("BEGIN IMMEDIATE");
+        beginImmediate.run();
       } finally {
         db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
       }
