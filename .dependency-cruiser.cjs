@@ -6,10 +6,10 @@ const LAYERS = [
   { name: "base", path: "^src/(config|logger|i18n|html|within|guards)\\.ts$" },
   {
     name: "domain",
-    path: "^src/(phone|name)\\.ts$|^src/store/(types|errors|write-health)\\.ts$|^src/leads/(agent-input|vcard|daily-cap|limiter)\\.ts$",
+    path: "^src/(phone|name)\\.ts$|^src/store/(types|errors|write-health|json-text)\\.ts$|^src/leads/(agent-input|vcard|daily-cap|limiter)\\.ts$",
   },
   { name: "delivery", path: "^src/brainysoft/|^src/leads/(?!(agent-input|vcard|daily-cap|limiter)\\.ts$)|^src/admin/|^src/metrics/" },
-  { name: "adapters", path: "^src/(bot|http|runtime)/|^src/store/(?!types\\.ts$|errors\\.ts$|write-health\\.ts$)" },
+  { name: "adapters", path: "^src/(bot|http|runtime)/|^src/store/(?!types\\.ts$|errors\\.ts$|write-health\\.ts$|json-text\\.ts$)" },
   { name: "root", path: "^src/(app|main)\\.ts$" },
 ];
 

@@ -1,6 +1,7 @@
 /** The event journal and the small stores on PostgreSQL, the same statements as sqlite-events.ts and sqlite-misc.ts. */
 import type { PgDb, Queryable } from "./postgres-db.js";
 import { EVENT_COLUMNS, type EventRow, eventValues, toEvent } from "./event-row.js";
+import { storedJson } from "./json-text.js";
 import type { EventJournal, KeyValueStore, RoleStore, UpdateDeduplicator, WindowCounters } from "./types.js";
 import { parseJson } from "../guards.js";
 
@@ -86,8 +87,7 @@ export function postgresKeyValueStore(db: PgDb): KeyValueStore<unknown> {
       const [row] = await db.rows<{ value: string }>(`SELECT value FROM conversations WHERE key = $1`, [key]);
       return row === undefined ? undefined : parseJson(row.value);
     },
-    // JSON.stringify(undefined) is undefined, whatever its type says.
-    write: (key, value, handledUpdate) => changeAndMark(key, JSON.stringify(value) as string | undefined, handledUpdate),
+    write: (key, value, handledUpdate) => changeAndMark(key, storedJson(value), handledUpdate),
     delete: (key, handledUpdate) => changeAndMark(key, undefined, handledUpdate),
   };
 }

@@ -1,6 +1,7 @@
 /** The small stores on better-sqlite3: processed update ids, agent roles, conversation state. */
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "./sqlite-group-commit.js";
+import { storedJson } from "./json-text.js";
 import type { KeyValueStore, RoleStore, UpdateDeduplicator } from "./types.js";
 import { parseJson } from "../guards.js";
 
@@ -53,8 +54,7 @@ export function sqliteKeyValueStore(db: Database.Database, group: GroupCommit): 
       const json = read.get(key);
       return json === undefined ? undefined : parseJson(json);
     },
-    // JSON.stringify(undefined) is undefined, whatever its type says.
-    write: (key, value, handledUpdate) => group.write(() => change(key, JSON.stringify(value) as string | undefined, handledUpdate)),
+    write: (key, value, handledUpdate) => group.write(() => change(key, storedJson(value), handledUpdate)),
     delete: (key, handledUpdate) => group.write(() => change(key, undefined, handledUpdate)),
   };
 }

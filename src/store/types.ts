@@ -4,6 +4,8 @@
  * though SQLite answers synchronously.
  */
 
+import type { JsonText } from "./json-text.js";
+
 export type LeadState = "pending" | "delivered" | "duplicate" | "rejected" | "failed";
 
 /**
@@ -209,7 +211,8 @@ export interface RoleStore {
  */
 export interface KeyValueStore<T> {
   read(key: string): Promise<T | undefined>;
-  write(key: string, value: T, handledUpdate?: number): Promise<void>;
+  /** `value`, or its JSON text already made (json-text.ts), which is stored as it is. */
+  write(key: string, value: T | JsonText, handledUpdate?: number): Promise<void>;
   delete(key: string, handledUpdate?: number): Promise<void>;
 }
 

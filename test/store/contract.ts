@@ -4,6 +4,7 @@
  * store-specific test (files, permissions, migrations, errors at open) belongs in that store's file.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JsonText } from "../../src/store/json-text.js";
 import type { NewLead, Store } from "../../src/store/types.js";
 
 export interface StoreTarget {
@@ -606,6 +607,9 @@ export function storeContract(newTarget: () => Promise<StoreTarget>): void {
       await store.conversations.write("chat:3", undefined);
       expect(await store.conversations.read("chat:3")).toBeUndefined();
       await store.conversations.write("chat:4", 4);
+      // JSON text made beforehand (the conversation storage measures it) is stored as it is, not as a string.
+      await store.conversations.write("chat:5", new JsonText(JSON.stringify(value)));
+      expect(await store.conversations.read("chat:5")).toEqual(value);
       await store.conversations.delete("chat:1");
       expect(await store.conversations.read("chat:1")).toBeUndefined();
       await store.conversations.delete("missing");

@@ -1,5 +1,6 @@
 import type { ConversationData, ConversationStorage, VersionedState } from "@grammyjs/conversations";
 import type { Context } from "grammy";
+import { JsonText } from "../../store/json-text.js";
 import type { KeyValueStore } from "../../store/types.js";
 
 /**
@@ -50,8 +51,9 @@ export function boundedConversationStorage<C extends Context>(options: BoundedSt
       async write(ctx, state) {
         const key = keyOf(ctx);
         if (key === undefined) return;
-        const bytes = Buffer.byteLength(JSON.stringify(state));
-        if (bytes <= maxBytes) return marked(ctx, store.write(key, state, ctx.update.update_id));
+        const json = JSON.stringify(state);
+        const bytes = Buffer.byteLength(json);
+        if (bytes <= maxBytes) return marked(ctx, store.write(key, new JsonText(json), ctx.update.update_id));
         await marked(ctx, store.delete(key, ctx.update.update_id));
         await options.onDropped(ctx, bytes);
       },
