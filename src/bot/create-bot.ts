@@ -76,16 +76,21 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const chain = new LeanComposer<BotContext>();
   bot.use(chain);
   if (deps.first) chain.use(deps.first);
-  // The runner handles chats concurrently; one chat's updates stay in order (same key as the conversations).
-  chain.use(sequentialize((ctx) => ctx.chatId?.toString()));
+  // The runner handles chats concurrently; one chat's updates stay in order (the conversations' key; a
+  // chatless update, by its sender).
+  const chatKey = (ctx: Context) => ctx.chatId ?? ctx.from?.id;
+  chain.use(sequentialize((ctx) => chatKey(ctx)?.toString()));
   // First, so that the error handler (bot.catch) can apologise whatever fails after it.
   chain.use(translation);
   // Replicas: one chat's updates are handled one at a time on all of them together (a per-chat lock in
   // the shared store), so a re-delivered update waits for its first handling and finds it remembered.
-  chain.use((ctx, next) => {
-    const key = ctx.chatId ?? ctx.from?.id;
-    return key === undefined ? next() : store.coordination.withChatLock(key, next);
-  });
+  // One process needs no more than sequentialize above: a lock there would cost each update its promises.
+  if (config.database) {
+    chain.use((ctx, next) => {
+      const key = chatKey(ctx);
+      return key === undefined ? next() : store.coordination.withChatLock(key, next);
+    });
+  }
   chain.use(async (ctx, next) => {
     ctx.role = ctx.from ? await roles.roleOf(ctx.from.id) : "customer";
     return next();
