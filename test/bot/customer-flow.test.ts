@@ -63,6 +63,23 @@ describe("a customer's lead, end to end", () => {
     expect(t.telegram.chatActions(fridrich.id)).toContain("typing");
   });
 
+  it("shows 'typing' while Brainysoft is asked, without holding the lead up, and answers after it", async () => {
+    await start();
+    await upToPhone(fridrich);
+    // The first "typing" is lost with its connection: the bot tries it again 300 ms later.
+    t.telegram.failNext("sendChatAction", "network");
+    t.telegram.sendContact(fridrich, { phone_number: "79776200777", first_name: "Фридрих", user_id: fridrich.id });
+    const done = await next(fridrich);
+    expect(done.plainText).toBe(textOf("lead-created", lastLead()));
+    const typing = t.telegram.calls.filter((c) => c.method === "sendChatAction");
+    expect(typing.map((c) => c.error?.code)).toEqual([0, undefined]);
+    const shown = typing[1]?.at ?? Number.NaN;
+    // Brainysoft had the lead before the retried "typing" reached Telegram; the answer came after it.
+    expect(t.crm.received[0]?.at).toBeLessThan(shown);
+    const answer = t.telegram.calls.findLast((c) => c.method === "sendMessage");
+    expect(answer?.at).toBeGreaterThanOrEqual(shown);
+  });
+
   it.each(["+7 (977) 620-07-77", "8 977 620 07 77", "9776200777"])("accepts a typed number %s", async (typed) => {
     await start();
     await upToPhone(fridrich);

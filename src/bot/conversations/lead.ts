@@ -73,10 +73,18 @@ export function createLeadConversation(deps: LeadConversationDeps) {
     let firstName = await ask(() => nameAnswer(conversation, ctx, "name-ask"));
     let phone = args.phone ?? (await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask", rules)));
     for (;;) {
-      await ctx.replyWithChatAction("typing").catch(() => undefined);
       const lead = leadOf(ctx, { firstName, phone, source: args.source, consentAt }, deps.config.defaultLocale);
       if (!lead) return;
-      const answer = await conversation.external(() => handIn(deps, lead, args.role ?? "customer"));
+      const answer = await conversation.external(async (outside) => {
+        // "Typing" while Brainysoft is asked rather than before: the lead is not held up by a Bot API call,
+        // and the answer still comes after it (Telegram clears the action when a message arrives).
+        const typing = outside.replyWithChatAction("typing").catch(() => undefined);
+        try {
+          return await handIn(deps, lead, args.role ?? "customer");
+        } finally {
+          await typing;
+        }
+      });
       if (answer.kind === "tell") {
         await ctx.reply(ctx.t(answer.key, answer.vars), { reply_markup: removeKeyboard });
         return;
