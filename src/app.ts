@@ -18,6 +18,7 @@ import { createHttpServer, type HttpServer } from "./http/server.js";
 import { webhookBookkeeping, webhookRoute } from "./http/webhook.js";
 import { createI18n, translateWith } from "./i18n.js";
 import { createLeadOutbox, type LeadOutbox, type OutboxOptions } from "./leads/outbox.js";
+import { createPhoneFormats } from "./phone.js";
 import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./metrics/bot-metrics.js";
 import { createChatGate } from "./runtime/chat-gate.js";
@@ -94,6 +95,8 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   // The locale files are read once: the bot, the conversations and every message sent outside an update share them.
   const i18n = createI18n(config.defaultLocale);
   const t = translateWith(i18n);
+  // One reading per phone for the conversation that takes it, the journal that masks it and the answer.
+  const phones = createPhoneFormats();
   // How long a new lead's first answer waits for Brainysoft: one attempt and a second to spare, at most 20 s.
   const answerWithinMs = outbox?.answerWithinMs ?? Math.min(20_000, config.brainysoft.timeoutMs + 1_000);
   const api = createOutsideApi(config);
@@ -127,7 +130,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
       // Counting only: it never throws, so it delays or stops nothing.
       leadMetricsListener(metrics),
       createLeadNotifier({ api, t, log }),
-      createLeadJournal({ events: store.events }),
+      createLeadJournal({ events: store.events, phones }),
       alerts,
     ),
   });
@@ -156,6 +159,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     rateLimit,
     agentAnswerWithinMs,
     retryAnswerWithinMs,
+    phones,
   });
   let poller: LeaderPoller | undefined;
   // No update is taken that the store could not record (a networked store out of reach): Telegram keeps it.

@@ -24,14 +24,20 @@ const SEPARATORS = /[\s().\p{Pd}\p{Cf}]/gu;
 const LEAD_TYPES = new Set(["MOBILE", "FIXED_LINE_OR_MOBILE"]);
 
 export function normalizePhone(input: string, source: PhoneSource, rules: PhoneRules): PhoneResult {
+  return readPhone(input, source, rules).result;
+}
+
+/** normalizePhone's answer, with the reading it took (for PhoneFormats, which keeps how to show it). */
+function readPhone(input: string, source: PhoneSource, rules: PhoneRules): { result: PhoneResult; parsed?: PhoneNumber } {
+  const refused = (reason: PhoneRefusal) => ({ result: { ok: false as const, reason } });
   const text = input.replace(SEPARATORS, "");
-  if (text === "" || text === "+") return { ok: false, reason: "empty" };
+  if (text === "" || text === "+") return refused("empty");
   // Only a leading "+" is meaningful; anything else that is not a digit (letters, "*", "#", "ext")
   // means this is not just a phone number, and guessing would store a wrong one.
-  if (!/^\+?\d+$/.test(text)) return { ok: false, reason: "letters" };
+  if (!/^\+?\d+$/.test(text)) return refused("letters");
   const plus = text.startsWith("+");
   const digits = plus ? text.slice(1) : text;
-  if (digits.length > MAX_DIGITS) return { ok: false, reason: "too-long" };
+  if (digits.length > MAX_DIGITS) return refused("too-long");
 
   // Telegram sends one's own contact in international form (sometimes without "+"); typed text and
   // address-book cards are often national ("8 977 ..."). An explicit "+" is international too.
@@ -43,15 +49,15 @@ export function normalizePhone(input: string, source: PhoneSource, rules: PhoneR
   // would turn a Moscow landline "8 495 ..." (typed) into a Vietnamese mobile "+84 95...".
   for (const candidate of order) {
     const parsed = parsePhoneNumberFromString(candidate.text, candidate.country);
-    if (parsed?.isValid()) return judge(parsed, rules);
+    if (parsed?.isValid()) return { result: judge(parsed, rules), parsed };
   }
 
   // biome-ignore lint/style/noNonNullAssertion: order always holds at least one reading (the digits as typed)
   const first = order[0]!;
   const length = validatePhoneNumberLength(first.text, first.country);
-  if (length === "TOO_SHORT" || length === "NOT_A_NUMBER") return { ok: false, reason: "too-short" };
-  if (length === "TOO_LONG") return { ok: false, reason: "too-long" };
-  return { ok: false, reason: "invalid" };
+  if (length === "TOO_SHORT" || length === "NOT_A_NUMBER") return refused("too-short");
+  if (length === "TOO_LONG") return refused("too-long");
+  return refused("invalid");
 }
 
 function judge(parsed: PhoneNumber, rules: PhoneRules): PhoneResult {
@@ -65,17 +71,19 @@ function judge(parsed: PhoneNumber, rules: PhoneRules): PhoneResult {
   return { ok: true, digits: parsed.number.slice(1), country };
 }
 
-function parseDigits(digits: string): PhoneNumber | undefined {
-  return parsePhoneNumberFromString(`+${digits.replace(/\D/g, "")}`);
+/** What showing a phone takes from its reading: its country code, and how a person writes it if it is valid. */
+interface PhoneLook {
+  code: string;
+  written: string | undefined;
 }
 
-/** "+7 977 620-07-77" from "79776200777": how a person would write it. */
-export function formatPhone(digits: string): string {
-  const parsed = parseDigits(digits);
-  return parsed?.isValid() ? formatParsed(parsed) : `+${digits.replace(/\D/g, "")}`;
+function lookOf(parsed: PhoneNumber | undefined): PhoneLook {
+  return { code: parsed?.countryCallingCode ?? "", written: parsed?.isValid() ? writtenAs(parsed) : undefined };
 }
 
-function formatParsed(parsed: PhoneNumber): string {
+const lookUp = (clean: string): PhoneLook => lookOf(parsePhoneNumberFromString(`+${clean}`));
+
+function writtenAs(parsed: PhoneNumber): string {
   // Russians and Kazakhs write their numbers with RU-style grouping but "+7" instead of "8 (...)".
   if (parsed.countryCallingCode === "7") {
     return `+7 ${parsed.format("NATIONAL", { nationalPrefix: false }).replace(/[()]/g, "")}`;
@@ -83,24 +91,64 @@ function formatParsed(parsed: PhoneNumber): string {
   return parsed.formatInternational();
 }
 
+/** "+7 977 620-07-77" from "79776200777": how a person would write it. */
+export function formatPhone(digits: string): string {
+  return formatted(digits.replace(/\D/g, ""), lookUp);
+}
+
 /** "+7 977 ***-**-77" from "79776200777": for logs and admin views; never reveals more than country code, first 3 national digits and last 2. Works (masks something sensible) even for invalid digit strings. */
 export function maskPhone(digits: string): string {
-  const clean = digits.replace(/\D/g, "");
-  const parsed = parseDigits(clean);
-  const code = parsed?.countryCallingCode ?? "";
+  return masked(digits.replace(/\D/g, ""), lookUp);
+}
+
+function formatted(clean: string, look: (clean: string) => PhoneLook): string {
+  return look(clean).written ?? `+${clean}`;
+}
+
+function masked(clean: string, look: (clean: string) => PhoneLook): string {
+  const { code, written } = look(clean);
   const national = clean.slice(code.length);
-  // Parsed once: the metadata lookups are what a mask costs (it is written for every lead's log lines).
-  const shown = parsed?.isValid() ? formatParsed(parsed).slice(code.length + 1) : national;
+  const shown = written === undefined ? national : written.slice(code.length + 1);
   // Short numbers would be given away by 3 + 2 digits: show less the shorter they are.
   const head = national.length >= 7 ? 3 : 0;
   const tail = national.length >= 5 ? 2 : 0;
   let index = 0;
-  const masked = shown.replace(/\d/g, (d) => {
+  const hidden = shown.replace(/\d/g, (d) => {
     const keep = index < head || index >= national.length - tail;
     index += 1;
     return keep ? d : "*";
   });
-  return code ? `+${code}${masked.startsWith(" ") ? "" : " "}${masked}` : `+${masked}`;
+  return code ? `+${code}${hidden.startsWith(" ") ? "" : " "}${hidden}` : `+${hidden}`;
+}
+
+/**
+ * normalizePhone, formatPhone and maskPhone sharing one reading per number. A customer's phone is read
+ * to take it, masked for the journal and written out in the answer: libphonenumber's metadata lookups
+ * are the cost, so each number is looked up once while it is among the last `limit` numbers seen.
+ */
+export interface PhoneFormats {
+  normalize(input: string, source: PhoneSource, rules: PhoneRules): PhoneResult;
+  format(digits: string): string;
+  mask(digits: string): string;
+}
+
+export function createPhoneFormats(limit = 1_000): PhoneFormats {
+  const looks = new Map<string, PhoneLook>();
+  const keep = (clean: string, look: PhoneLook): PhoneLook => {
+    if (looks.size >= limit) looks.clear();
+    looks.set(clean, look);
+    return look;
+  };
+  const look = (clean: string): PhoneLook => looks.get(clean) ?? keep(clean, lookUp(clean));
+  return {
+    normalize(input, source, rules) {
+      const { result, parsed } = readPhone(input, source, rules);
+      if (result.ok && parsed && !looks.has(result.digits)) keep(result.digits, lookOf(parsed));
+      return result;
+    },
+    format: (digits) => formatted(digits.replace(/\D/g, ""), look),
+    mask: (digits) => masked(digits.replace(/\D/g, ""), look),
+  };
 }
 
 // A run that starts with "+" or a digit and continues with digits and the separators people use.

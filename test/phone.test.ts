@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractPhone, formatPhone, maskPhone, normalizePhone } from "../src/phone.js";
+import { createPhoneFormats, extractPhone, formatPhone, maskPhone, normalizePhone } from "../src/phone.js";
 import type { PhoneResult, PhoneRules, PhoneSource } from "../src/phone.js";
 
 const RU: PhoneRules = { defaultCountry: "RU" };
@@ -118,6 +118,37 @@ describe("maskPhone", () => {
     ["", "+"],
   ])("%s → %s", (digits, expected) => {
     expect(maskPhone(digits)).toBe(expected);
+  });
+});
+
+describe("createPhoneFormats", () => {
+  const rules: PhoneRules = { defaultCountry: "RU" };
+  const numbers = ["79776200777", "77011234567", "380501234567", "12015550123", "4930123456", "797762007777", "12345", "9", ""];
+
+  it("writes and masks every number as formatPhone and maskPhone do, also from its memory and past its limit", () => {
+    const phones = createPhoneFormats(3);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const digits of numbers) {
+        expect(phones.format(digits)).toBe(formatPhone(digits));
+        expect(phones.mask(digits)).toBe(maskPhone(digits));
+      }
+    }
+  });
+
+  it.each<[string, PhoneSource]>([
+    ["8 977 620-07-77", "typed"],
+    ["79776200777", "own-contact"],
+    ["+380 50 123 4567", "card"],
+    ["8 495 123-45-67", "typed"],
+    ["12", "typed"],
+  ])("takes %s (%s) as normalizePhone does, and then writes it as formatPhone does", (input, source) => {
+    const phones = createPhoneFormats();
+    const result = phones.normalize(input, source, rules);
+    expect(result).toEqual(normalizePhone(input, source, rules));
+    if (result.ok) {
+      expect(phones.format(result.digits)).toBe(formatPhone(result.digits));
+      expect(phones.mask(result.digits)).toBe(maskPhone(result.digits));
+    }
   });
 });
 

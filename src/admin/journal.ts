@@ -6,7 +6,7 @@ import type { CreateLeadResult } from "../brainysoft/client.js";
 import type { OutboxListener } from "../leads/outbox-events.js";
 import type { SubmitOutcome } from "../leads/submit-outcome.js";
 import type { Logger } from "../logger.js";
-import { maskPhone } from "../phone.js";
+import { createPhoneFormats, type PhoneFormats } from "../phone.js";
 import type { EventJournal, LeadRecord, NewLead } from "../store/types.js";
 import { formatDuration, type Tr } from "./format.js";
 import { isRecord } from "../guards.js";
@@ -86,21 +86,12 @@ export function detailText(detail: string, t: Tr): string {
 }
 
 /** Records every lead event and Brainysoft call the outbox reports. */
-export function createLeadJournal(deps: { events: EventJournal; now?: () => number }): OutboxListener {
+export function createLeadJournal(deps: { events: EventJournal; now?: () => number; phones?: PhoneFormats }): OutboxListener {
   const { events } = deps;
   const now = deps.now ?? Date.now;
-  // A lead's events come a few at a time (received, then its outcome): each phone is masked once, not per event.
-  const masks = new Map<string, string>();
-  const masked = (phone: string): string => {
-    let mask = masks.get(phone);
-    if (mask === undefined) {
-      if (masks.size >= 1_000) masks.clear();
-      mask = maskPhone(phone);
-      masks.set(phone, mask);
-    }
-    return mask;
-  };
-  const about = (lead: LeadRecord) => ({ leadId: lead.id, source: lead.source, maskedPhone: masked(lead.phone) });
+  // A lead's events come a few at a time (received, then its outcome): each phone is read once, not per event.
+  const phones = deps.phones ?? createPhoneFormats();
+  const about = (lead: LeadRecord) => ({ leadId: lead.id, source: lead.source, maskedPhone: phones.mask(lead.phone) });
 
   return {
     received: (lead) => events.record({ at: now(), kind: "received", actor: actorOf(lead), ...about(lead) }),

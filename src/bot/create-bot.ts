@@ -11,6 +11,7 @@ import type { BotMetrics } from "../metrics/bot-metrics.js";
 import type { Store } from "../store/types.js";
 import { apiTransformers, botClientOptions } from "./api-defaults.js";
 import { refreshCommandMenu } from "./command-menus.js";
+import type { PhoneFormats } from "../phone.js";
 import type { BotContext, InsideContext } from "./context.js";
 import { recordBotError } from "../admin/journal.js";
 import { boundedConversationStorage } from "./conversations/bounded-storage.js";
@@ -47,6 +48,8 @@ export interface BotDeps {
   retryAnswerWithinMs?: number | undefined;
   /** Runs before everything else, around the whole handling (webhook mode: http/webhook.ts's bookkeeping). */
   first?: MiddlewareFn<BotContext> | undefined;
+  /** The app's one reading per phone, shared with the journal (default: the lead feature's own). */
+  phones?: PhoneFormats | undefined;
 }
 
 /**

@@ -5,8 +5,11 @@ import type { LeadRecord } from "../store/types.js";
  * The variables of every message about a lead: its Brainysoft number as a string (Fluent would group
  * the digits, "1 000") and the phone as a person writes it.
  */
-export function leadVars(lead: Pick<LeadRecord, "phone" | "brainysoftId">): { number: string; phone: string } {
-  return { number: String(lead.brainysoftId ?? ""), phone: formatPhone(lead.phone) };
+export function leadVars(
+  lead: Pick<LeadRecord, "phone" | "brainysoftId">,
+  format: (digits: string) => string = formatPhone,
+): { number: string; phone: string } {
+  return { number: String(lead.brainysoftId ?? ""), phone: format(lead.phone) };
 }
 
 /** Only the Telegram account that handed a lead in may learn that it exists, or its number. */

@@ -6,11 +6,11 @@ import { pickLocale } from "../../i18n.js";
 import type { LeadCap } from "../../leads/daily-cap.js";
 import type { LeadOutbox } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
-import { normalizePhone, type PhoneRules } from "../../phone.js";
-import type { NewLead } from "../../store/types.js";
+import { createPhoneFormats, type PhoneFormats, type PhoneResult, type PhoneSource } from "../../phone.js";
+import type { LeadRecord, NewLead } from "../../store/types.js";
 import { callbackData } from "../callback-data.js";
 import type { BotContext, InsideContext } from "../context.js";
-import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
+import { duplicateMessage, isOwnLead, leadVars as varsOfLead } from "../lead-text.js";
 import type { Role } from "../roles.js";
 
 export const LEAD_CONVERSATION = "lead";
@@ -46,6 +46,8 @@ export interface LeadConversationDeps {
   leads: Pick<LeadOutbox, "submit">;
   /** LEADS_PER_USER_PER_DAY; checked again right before each submit (the entry points check first). */
   leadCap?: LeadCap | undefined;
+  /** The app's one reading per phone, shared with the journal (default: one of the conversation's own). */
+  phones?: PhoneFormats | undefined;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface LeadConversationDeps {
  * and buttons of other messages are passed on to the rest of the bot.
  */
 export function createLeadConversation(deps: LeadConversationDeps) {
+  const phones = deps.phones ?? createPhoneFormats();
+  const readPhone = (input: string, source: PhoneSource) => phones.normalize(input, source, deps.config.phone);
   return async function lead(conversation: LeadConversation, ctx: InsideContext, args: LeadConversationArgs) {
     const consentAt = deps.config.privacyPolicyUrl ? await askConsent(conversation, ctx, deps.config.privacyPolicyUrl) : undefined;
     // Where the conversation starts over: rewinding here forgets every answer kept since (not the consent).
@@ -68,10 +72,8 @@ export function createLeadConversation(deps: LeadConversationDeps) {
       kept += 1;
       return question();
     };
-    const rules = deps.config.phone;
-
     let firstName = await ask(() => nameAnswer(conversation, ctx, "name-ask"));
-    let phone = args.phone ?? (await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask", rules)));
+    let phone = args.phone ?? (await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask", readPhone)));
     for (;;) {
       const lead = leadOf(ctx, { firstName, phone, source: args.source, consentAt }, deps.config.defaultLocale);
       if (!lead) return;
@@ -80,7 +82,7 @@ export function createLeadConversation(deps: LeadConversationDeps) {
         // and the answer still comes after it (Telegram clears the action when a message arrives).
         const typing = outside.replyWithChatAction("typing").catch(() => undefined);
         try {
-          return await handIn(deps, lead, args.role ?? "customer");
+          return await handIn(deps, lead, args.role ?? "customer", phones.format);
         } finally {
           await typing;
         }
@@ -90,7 +92,7 @@ export function createLeadConversation(deps: LeadConversationDeps) {
         return;
       }
       if (answer.field === "firstName") firstName = await ask(() => nameAnswer(conversation, ctx, "name-ask-again"));
-      else phone = await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask-again", rules));
+      else phone = await ask(() => phoneAnswer(conversation, ctx, firstName, "phone-ask-again", readPhone));
     }
   };
 }
@@ -103,7 +105,13 @@ type HandInAnswer =
   | { kind: "tell"; key: string; vars: { number: string; phone: string } }
   | { kind: "ask-again"; field: "firstName" | "mobilePhone" };
 
-async function handIn(deps: LeadConversationDeps, lead: NewLead, role: Role): Promise<HandInAnswer> {
+async function handIn(
+  deps: LeadConversationDeps,
+  lead: NewLead,
+  role: Role,
+  formatPhone: (digits: string) => string,
+): Promise<HandInAnswer> {
+  const leadVars = (record: LeadRecord) => varsOfLead(record, formatPhone);
   const tell = (key: string, vars = { number: "", phone: "" }): HandInAnswer => ({ kind: "tell", key, vars });
   if (await deps.leadCap?.reached(lead.userId, role)) return tell("lead-limit-reached");
   const outcome = await deps.leads.submit(lead);
@@ -208,7 +216,7 @@ function phoneAnswer(
   ctx: InsideContext,
   firstName: string,
   key: PhoneQuestion,
-  rules: PhoneRules,
+  readPhone: (input: string, source: PhoneSource) => PhoneResult,
 ): Promise<string> {
   const reply_markup = new Keyboard().requestContact(ctx.t("phone-button")).resized().oneTime();
   const text = ctx.t(key, { name: escapeHtml(firstName) });
@@ -218,7 +226,7 @@ function phoneAnswer(
     // Telegram fills user_id itself, so a mismatch (or none) means someone else's card.
     if (contact && contact.user_id !== answer.from?.id) return refuse(answer.t("phone-foreign-contact"));
     if (!contact && (typed === undefined || typed.startsWith("/"))) return refuse(`${answer.t("input-not-understood")} ${text}`);
-    const phone = contact ? normalizePhone(contact.phone_number, "own-contact", rules) : normalizePhone(typed ?? "", "typed", rules);
+    const phone = contact ? readPhone(contact.phone_number, "own-contact") : readPhone(typed ?? "", "typed");
     return phone.ok ? take(phone.digits) : refuse(answer.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }));
   });
 }

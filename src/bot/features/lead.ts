@@ -1,7 +1,7 @@
 import { LeanComposer } from "../lean-composer.js";
 import { createConversation } from "@grammyjs/conversations";
 import type { Composer } from "grammy";
-import { normalizePhone } from "../../phone.js";
+import { createPhoneFormats } from "../../phone.js";
 import type { BotContext } from "../context.js";
 import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
 import type { LeadRecord } from "../../store/types.js";
@@ -27,6 +27,7 @@ export interface LeadFeatureDeps extends LeadConversationDeps {
 
 export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
   const feature = new LeanComposer<BotContext>();
+  const phones = deps.phones ?? createPhoneFormats();
   // Told before any question, so that nobody types a name and a phone for a lead that cannot be taken.
   const capReached = (ctx: BotContext) =>
     turnedAwayAtCap(ctx, async () => deps.leadCap !== undefined && ctx.from !== undefined && deps.leadCap.reached(ctx.from.id, ctx.role));
@@ -36,7 +37,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
     await ctx.conversation.exitAll();
     await next();
   });
-  feature.use(createConversation(createLeadConversation(deps), { id: LEAD_CONVERSATION }));
+  feature.use(createConversation(createLeadConversation({ ...deps, phones }), { id: LEAD_CONVERSATION }));
 
   feature.chatType("private").command("start", async (ctx) => {
     const payload = ctx.match.trim();
@@ -52,7 +53,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
       await ctx.reply(`${ctx.t("phone-foreign-contact")}\n\n${ctx.t("fallback-pointer")}`);
       return;
     }
-    const phone = normalizePhone(contact.phone_number, "own-contact", deps.config.phone);
+    const phone = phones.normalize(contact.phone_number, "own-contact", deps.config.phone);
     if (!phone.ok) {
       await ctx.reply(ctx.t("phone-refused", { reason: phone.reason, country: phone.country ?? "" }));
       return;
@@ -62,7 +63,7 @@ export function leadFeature(deps: LeadFeatureDeps): Composer<BotContext> {
     // neutrally once the conversation hands it in (lead-text.ts), so that this step reveals nothing.
     const recent = await deps.recentLead?.(phone.digits);
     if (recent && isOwnLead(recent, ctx.from.id)) {
-      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.from.id), leadVars(recent)), {
+      await ctx.reply(ctx.t(duplicateMessage(recent, ctx.from.id), leadVars(recent, phones.format)), {
         reply_markup: { remove_keyboard: true },
       });
       return;
