@@ -493,6 +493,14 @@ describe("failure modes for load", () => {
   });
 });
 
+describe("failEvery, a call sent again", () => {
+  it("goes through, as a send that waited out its retry_after does, and is not counted", async () => {
+    fake.failEvery(2);
+    const send = async (text: string) => (await api("sendMessage", { chat_id: 1, text })).status;
+    expect([await send("m0"), await send("m1"), await send("m1"), await send("m2"), await send("m3")]).toEqual([200, 429, 200, 200, 429]);
+  });
+});
+
 describe("webhook mode", () => {
   let receiver: Server | undefined;
   afterEach(async () => {
