@@ -113,6 +113,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   const retention = createRetention({ store, retentionDays: config.retentionDays, log });
   const leads = createLeadOutbox({
     store,
+    phones,
     client,
     log,
     concurrency: config.brainysoft.concurrency,

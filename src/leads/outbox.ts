@@ -1,6 +1,6 @@
 import type { BrainysoftClient } from "../brainysoft/client.js";
 import type { Logger } from "../logger.js";
-import { maskPhone } from "../phone.js";
+import { createPhoneFormats, type PhoneFormats } from "../phone.js";
 import type { LeadRecord, NewLead, OrphanedLeases, Store } from "../store/types.js";
 import type { WriteHealth } from "../store/write-health.js";
 import { createDeliveryAttempts } from "./delivery-attempts.js";
@@ -67,6 +67,8 @@ export interface OutboxOptions {
   pollIntervalMs?: number;
   /** Wall-clock Unix ms: what is stored (creation, updates), and a lead's age, which outlives the process. */
   now?: () => number;
+  /** The app's one reading per phone, shared with the journal (default: the outbox's own). */
+  phones?: PhoneFormats | undefined;
   /** Monotonic ms (default performance.now): how long to wait, which a clock set forward or back must not change. */
   clock?: () => number;
   random?: () => number;
@@ -92,6 +94,7 @@ export interface OutboxOptions {
 export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
   const { store, log, listener } = options;
   const now = options.now ?? Date.now;
+  const phones = options.phones ?? createPhoneFormats();
   const answerWithinMs = options.answerWithinMs ?? 20_000;
   const owner = options.owner ?? `outbox-${process.pid}`;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -146,8 +149,8 @@ export function createLeadOutbox(options: OutboxOptions): LeadOutbox {
       const inserted = await store.leads.insertUnlessDuplicate(newLead, options.duplicateWindowMs, t, { owner, until: t + leaseMs });
       if (inserted.duplicate) return await duplicateOf(inserted.lead, newLead);
       const lead = inserted.lead;
-      // The mask costs a phone parse: only for a log that writes info lines.
-      if (log.isLevelEnabled("info")) log.info({ lead: lead.id, phone: maskPhone(lead.phone), source: lead.source }, "lead received");
+      // Only for a log that writes info lines; the mask comes from the reading the journal shares.
+      if (log.isLevelEnabled("info")) log.info({ lead: lead.id, phone: phones.mask(lead.phone), source: lead.source }, "lead received");
       await observe(log, "received", lead.id, () => listener.received?.(lead));
       // The attempt is under way (busy) as soon as this returns its promise.
       answer = attempts.answerWithin(lead, wait?.answerWithinMs ?? answerWithinMs);

@@ -6,7 +6,7 @@ import { pickLocale } from "../../i18n.js";
 import type { LeadCap } from "../../leads/daily-cap.js";
 import type { LeadOutbox } from "../../leads/outbox.js";
 import { normalizeFirstName } from "../../name.js";
-import { createPhoneFormats, type PhoneFormats, type PhoneResult, type PhoneSource } from "../../phone.js";
+import type { PhoneFormats, PhoneResult, PhoneSource } from "../../phone.js";
 import type { LeadRecord, NewLead } from "../../store/types.js";
 import { callbackData } from "../callback-data.js";
 import type { BotContext, InsideContext } from "../context.js";
@@ -46,8 +46,8 @@ export interface LeadConversationDeps {
   leads: Pick<LeadOutbox, "submit">;
   /** LEADS_PER_USER_PER_DAY; checked again right before each submit (the entry points check first). */
   leadCap?: LeadCap | undefined;
-  /** The app's one reading per phone, shared with the journal (default: one of the conversation's own). */
-  phones?: PhoneFormats | undefined;
+  /** The app's one reading per phone, shared with the journal. */
+  phones: PhoneFormats;
 }
 
 /**
@@ -57,7 +57,7 @@ export interface LeadConversationDeps {
  * and buttons of other messages are passed on to the rest of the bot.
  */
 export function createLeadConversation(deps: LeadConversationDeps) {
-  const phones = deps.phones ?? createPhoneFormats();
+  const { phones } = deps;
   const readPhone = (input: string, source: PhoneSource) => phones.normalize(input, source, deps.config.phone);
   return async function lead(conversation: LeadConversation, ctx: InsideContext, args: LeadConversationArgs) {
     const consentAt = deps.config.privacyPolicyUrl ? await askConsent(conversation, ctx, deps.config.privacyPolicyUrl) : undefined;

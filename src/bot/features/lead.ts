@@ -1,7 +1,7 @@
 import { LeanComposer } from "../lean-composer.js";
 import { createConversation } from "@grammyjs/conversations";
 import type { Composer } from "grammy";
-import { createPhoneFormats } from "../../phone.js";
+import { createPhoneFormats, type PhoneFormats } from "../../phone.js";
 import type { BotContext } from "../context.js";
 import { duplicateMessage, isOwnLead, leadVars } from "../lead-text.js";
 import type { LeadRecord } from "../../store/types.js";
@@ -20,7 +20,9 @@ const DEEP_LINK = /^[A-Za-z0-9_-]{1,64}$/;
  * The customer's way in: /start (at any step: it starts over), or their own contact shared without
  * /start, which starts the flow with the phone known.
  */
-export interface LeadFeatureDeps extends LeadConversationDeps {
+export interface LeadFeatureDeps extends Omit<LeadConversationDeps, "phones"> {
+  /** The app's one reading per phone, shared with the journal (default: the feature's own). */
+  phones?: PhoneFormats | undefined;
   /** A recent lead with this phone (within DUPLICATE_WINDOW), if any. */
   recentLead?: ((phone: string) => Promise<LeadRecord | undefined>) | undefined;
 }
