@@ -295,9 +295,9 @@ class FakeTelegramServer implements FakeTelegram {
    * failEvery lets the same call through when it comes again, as Telegram does a send that waited out
    * its retry_after. Counting the repeats too, about one run in thirty of the 100-customer load test had
    * a message meet the nth place six times running, and the bot (which gives up after five retries)
-   * failed it by chance. `call` is the call's method and parameters.
+   * failed it by chance. A call is the same when its method and parameters are.
    */
-  private takeFailure(method: string, call: string): FakeFailure | undefined {
+  private takeFailure(method: string, params: unknown): FakeFailure | undefined {
     const index = this.failRules.findIndex((r) => r.method === method || (r.method === "*" && method !== "getUpdates"));
     const rule = this.failRules[index];
     if (rule) {
@@ -305,8 +305,9 @@ class FakeTelegramServer implements FakeTelegram {
       return rule.failure;
     }
     const every = this.periodicFailure;
-    if (!every || method === "getUpdates" || every.refused.delete(call)) return undefined;
-    if (++every.count % every.n !== 0) return undefined;
+    if (!every || method === "getUpdates") return undefined;
+    const call = `${method} ${JSON.stringify(params)}`;
+    if (every.refused.delete(call) || ++every.count % every.n !== 0) return undefined;
     every.refused.add(call);
     return every.failure;
   }
@@ -343,7 +344,7 @@ class FakeTelegramServer implements FakeTelegram {
       // A call Telegram would refuse is refused before anything else: no test passes on it.
       const method = checkCall(requested, params, files);
 
-      const failure = this.takeFailure(method, `${method} ${JSON.stringify(call.body)}`);
+      const failure = this.takeFailure(method, call.body);
       if (failure === "network") {
         call.error = { code: 0, description: "connection dropped by failNext/failEvery" };
         req.socket.destroy();
