@@ -23,6 +23,7 @@ import type { Logger } from "./logger.js";
 import { countSubmitOutcomes, createBotMetrics, leadMetricsListener, type BotMetrics } from "./metrics/bot-metrics.js";
 import { createChatGate } from "./runtime/chat-gate.js";
 import { createInFlight } from "./runtime/in-flight.js";
+import { createWorkPlaces } from "./runtime/work-places.js";
 import { grammySignal, startPolling, type AllowedUpdate } from "./runtime/polling.js";
 import { pollAsLeader, type LeaderPoller } from "./runtime/polling-leader.js";
 import { within } from "./within.js";
@@ -148,6 +149,9 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
   // Webhook mode: the gate, the count of updates in flight and the error handler run inside the bot, which alone knows when an update ends.
   const first =
     config.webhook && webhookBookkeeping({ inFlight: webhookInFlight, chatGate, log, onError: (error) => bot.errorHandler(error) });
+  // Polling: where a taken update waits for its turn (runtime/work-places.ts). Webhook mode has Telegram's
+  // max_connections (40 unless set) for a bound.
+  const workPlaces = createWorkPlaces(config.updateConcurrency);
   const { rateLimit, agentAnswerWithinMs, retryAnswerWithinMs } = runtime;
   const bot = createBot({
     config,
@@ -161,6 +165,7 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     agentAnswerWithinMs,
     retryAnswerWithinMs,
     phones,
+    waitAside: config.webhook ? undefined : workPlaces.aside,
   });
   let poller: LeaderPoller | undefined;
   // No update is taken that the store could not record (a networked store out of reach): Telegram keeps it.
@@ -239,7 +244,13 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
           startPolling: async () => {
             // The runner does not remove a webhook left by another deployment, and polling fails while one is set.
             await bot.api.deleteWebhook();
-            return startPolling(bot, { allowedUpdates: ALLOWED_UPDATES, log, chatGate, paused: () => !storeReachable() });
+            return startPolling(bot, {
+              allowedUpdates: ALLOWED_UPDATES,
+              log,
+              chatGate,
+              workPlaces,
+              paused: () => !storeReachable(),
+            });
           },
         });
       }

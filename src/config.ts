@@ -34,6 +34,8 @@ export interface Config {
   webhook: { url: string; secret: string } | undefined;
   metrics: boolean;
   leadsPerUserPerDay: number;
+  /** Polling: chats whose updates are worked on at once (UPDATE_CONCURRENCY); the others wait their turn. */
+  updateConcurrency: number;
   /** PostgreSQL shared by several replicas (DATABASE_URL); undefined: SQLite in dataDir. */
   database: { url: string; schema: string | undefined; poolSize: number } | undefined;
   /** How long one delivery attempt keeps other replicas off a lead; a dead replica's lead waits this long. */
@@ -116,6 +118,7 @@ const schema = z.object({
   BRAINYSOFT_CUSTOMER_KEY: z.string().optional(),
   BRAINYSOFT_TIMEOUT_MS: integer(100, 300_000).default(15_000),
   BRAINYSOFT_CONCURRENCY: integer(1, 64).default(32),
+  UPDATE_CONCURRENCY: integer(1, 500).default(64),
   LEAD_EXTRA_FIELDS: jsonObject.optional(),
   DEFAULT_COUNTRY: country.default("RU"),
   ALLOWED_COUNTRIES: z
@@ -206,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhook: e.BOT_MODE === "webhook" ? { url: e.WEBHOOK_URL ?? "", secret: e.WEBHOOK_SECRET ?? "" } : undefined,
     metrics: e.METRICS,
     leadsPerUserPerDay: e.LEADS_PER_USER_PER_DAY,
+    updateConcurrency: e.UPDATE_CONCURRENCY,
     database: e.DATABASE_URL === undefined ? undefined : { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
     leadLeaseMs: e.LEAD_LEASE,
   };

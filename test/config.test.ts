@@ -41,6 +41,7 @@ describe("loadConfig", () => {
     expect(config.webhook).toBeUndefined();
     expect(config.metrics).toBe(false);
     expect(config.leadsPerUserPerDay).toBe(3);
+    expect(config.updateConcurrency).toBe(64);
     expect(config.database).toBeUndefined(); // SQLite in DATA_DIR
   });
 
@@ -90,7 +91,9 @@ describe("loadConfig", () => {
       DUPLICATE_WINDOW: "90s",
       ADMIN_IDS: "1, 2",
       AGENT_IDS: "3",
+      UPDATE_CONCURRENCY: "8",
     });
+    expect(config.updateConcurrency).toBe(8);
     expect(config.brainysoft.auth).toEqual({ kind: "login", userName: "bot", password: "pw", customerKey: "key" });
     expect(config.telegramApiRoot).toBe("http://127.0.0.1:8081");
     expect(config.brainysoft.extraFields).toEqual({ channel: "telegram", subdivisionId: 7 });
@@ -131,6 +134,7 @@ describe("loadConfig", () => {
     ["LEADS_PER_USER_PER_DAY", "-1", "LEADS_PER_USER_PER_DAY must be a whole number"],
     ["DATABASE_SCHEMA", "Lead-Bot", "DATABASE_SCHEMA must be a PostgreSQL schema name"],
     ["DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be between 1 and 100"],
+    ["UPDATE_CONCURRENCY", "501", "UPDATE_CONCURRENCY must be between 1 and 500"],
     ["LEAD_LEASE", "soon", "LEAD_LEASE must be a duration"],
     ["LEAD_LEASE", "20s", "LEAD_LEASE must be at least twice BRAINYSOFT_TIMEOUT_MS (30000 ms)"],
   ])("refuses a malformed %s", (name, value, message) => {

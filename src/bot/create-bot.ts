@@ -26,6 +26,7 @@ import { cancelFeature } from "./features/cancel.js";
 import { fallbackFeature } from "./features/fallback.js";
 import { helpFeature } from "./features/help.js";
 import { leadFeature } from "./features/lead.js";
+import type { LeadConversationDeps } from "./conversations/lead.js";
 import { DEFAULT_RATE_LIMIT, rateLimitFeature, type RateLimitOptions } from "./features/rate-limit.js";
 import { LeanComposer } from "./lean-composer.js";
 import { createRoleDirectory, type Role } from "./roles.js";
@@ -50,6 +51,8 @@ export interface BotDeps {
   first?: MiddlewareFn<BotContext> | undefined;
   /** The app's one reading per phone, shared with the journal (default: the lead feature's own). */
   phones?: PhoneFormats | undefined;
+  /** Polling: lets the update's work place go while the customer waits for Brainysoft (runtime/work-places.ts). */
+  waitAside?: LeadConversationDeps["waitAside"];
 }
 
 /**

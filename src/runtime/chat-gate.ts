@@ -7,7 +7,7 @@ import type { Logger } from "../logger.js";
  * Updates one chat may have in flight: being handled, or waiting behind the one being handled (each chat
  * is handled in order). Telegram forwards at most 100 messages at once, so an agent's forwarded stack
  * of contact cards is taken whole; a chat at the bound holds a fifth of the long-polling runner's 500
- * places, so a flood from one chat leaves the others room.
+ * places (and one of the work places, runtime/work-places.ts), so a flood from one chat leaves the others room.
  */
 export const CHAT_BACKLOG_LIMIT = 100;
 
@@ -80,7 +80,7 @@ export function createChatGate(deps: ChatGateDeps): ChatGate {
 }
 
 /** The chat an update belongs to, as grammY's ctx.chat (the key the bot's sequential handling uses). */
-function chatOf(update: Update): Chat | undefined {
+export function chatOf(update: Update): Chat | undefined {
   const message =
     update.message ??
     update.edited_message ??

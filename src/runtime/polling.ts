@@ -7,6 +7,7 @@ import type { ChatGate } from "./chat-gate.js";
 import { handleUpdateSafely } from "./handle-update.js";
 import { createInFlight, type InFlight } from "./in-flight.js";
 import { within } from "../within.js";
+import type { WorkPlaces } from "./work-places.js";
 
 export type AllowedUpdate = Exclude<keyof Update, "update_id">;
 
@@ -51,11 +52,13 @@ export function startPolling(
     allowedUpdates: readonly AllowedUpdate[];
     log: Logger;
     chatGate: ChatGate;
+    /** Where an update waits for its turn once taken (UPDATE_CONCURRENCY). */
+    workPlaces: WorkPlaces;
     /** While true, no updates are taken (the store cannot record them): Telegram keeps them meanwhile. */
     paused?: () => boolean;
   },
 ): Poller {
-  const { log, chatGate } = options;
+  const { log, chatGate, workPlaces } = options;
   const inFlight = createInFlight();
   let lastTaken: number | undefined;
   let failed = false;
@@ -79,7 +82,9 @@ export function startPolling(
       // A flooding chat's excess is dropped here, so that it does not take the sink's places from other chats.
       consume: async (update) => {
         if (!chatGate.admit(update)) return inFlight.done(update.update_id);
+        await workPlaces.enter(update);
         await handleUpdateSafely(bot, update, log).finally(() => {
+          workPlaces.leave(update);
           chatGate.done(update);
           inFlight.done(update.update_id);
         });

@@ -48,6 +48,8 @@ export interface LeadConversationDeps {
   leadCap?: LeadCap | undefined;
   /** The app's one reading per phone, shared with the journal. */
   phones: PhoneFormats;
+  /** Runs a wait for Brainysoft without holding the update's work place (polling; default: just runs it). */
+  waitAside?: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 /**
@@ -58,6 +60,7 @@ export interface LeadConversationDeps {
  */
 export function createLeadConversation(deps: LeadConversationDeps) {
   const { phones } = deps;
+  const waitAside = deps.waitAside ?? (<T>(work: () => Promise<T>) => work());
   const readPhone = (input: string, source: PhoneSource) => phones.normalize(input, source, deps.config.phone);
   return async function lead(conversation: LeadConversation, ctx: InsideContext, args: LeadConversationArgs) {
     const consentAt = deps.config.privacyPolicyUrl ? await askConsent(conversation, ctx, deps.config.privacyPolicyUrl) : undefined;
@@ -82,7 +85,8 @@ export function createLeadConversation(deps: LeadConversationDeps) {
         // and the answer still comes after it (Telegram clears the action when a message arrives).
         const typing = outside.replyWithChatAction("typing").catch(() => undefined);
         try {
-          return await handIn(deps, lead, args.role ?? "customer", phones.format);
+          // Brainysoft may take seconds: others' updates go on meanwhile.
+          return await waitAside(() => handIn(deps, lead, args.role ?? "customer", phones.format));
         } finally {
           await typing;
         }
