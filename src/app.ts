@@ -186,6 +186,12 @@ export function createApp({ config, log, outbox, alerts: alertTimings, runtime =
     "Updates taken from Telegram and not yet handled.",
     () => (poller?.inFlightSize() ?? 0) + webhookInFlight.size,
   );
+  gaugeReadOnScrape(
+    metrics.registry,
+    "leadbot_updates_waiting_for_place",
+    "Updates taken from Telegram and waiting for one of the UPDATE_CONCURRENCY places.",
+    () => workPlaces.waiting(),
+  );
   const http: HttpServer = createHttpServer({
     log,
     metrics: config.metrics ? metrics.registry : undefined,

@@ -29,6 +29,8 @@ export interface WorkPlaces {
    * for every call let in more updates at once, which is what the places are there to prevent.
    */
   aside<T>(work: () => Promise<T>): Promise<T>;
+  /** Updates waiting for a place now (for /metrics: a bot that keeps some waiting has too few). */
+  waiting(): number;
 }
 
 /** How long a wait for Brainysoft holds its place before it lets it go (see `aside`). */
@@ -88,5 +90,6 @@ export function createWorkPlaces(places: number, asideAfterMs = ASIDE_AFTER_MS):
         if (aside) await take(returning);
       }
     },
+    waiting: () => arriving.length + returning.length,
   };
 }

@@ -41,6 +41,7 @@ describe("createWorkPlaces", () => {
     entering(places, [a, b, c, d], letIn);
     await settle();
     expect(letIn).toEqual([a.update_id, b.update_id]);
+    expect(places.waiting()).toBe(2);
     places.leave(b);
     await settle();
     expect(letIn).toEqual([a.update_id, b.update_id, c.update_id]);
@@ -132,6 +133,11 @@ describe("work places in the running bot", () => {
   const answeredIn = (chatId: number) => (call: ApiCall) => call.method === "sendMessage" && !call.error && call.body.chat_id === chatId;
   const firstAnswerTo = (chatId: number) => t.telegram.calls.findIndex(answeredIn(chatId));
 
+  async function waitingForPlace(): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${t.app.httpAddress()?.port}/metrics`)).text();
+    return Number(/^leadbot_updates_waiting_for_place (\d+)$/m.exec(text)?.[1]);
+  }
+
   /**
    * Anna's greeting is refused once, for a second, and Boris sends /start while her update waits it out:
    * who of them was greeted first.
@@ -145,9 +151,12 @@ describe("work places in the running bot", () => {
     return firstAnswerTo(anna.id) < firstAnswerTo(boris.id) ? anna.first_name : boris.first_name;
   }
 
-  it("with one place, a second customer's /start waits until the first one's update is done", async () => {
-    t = await startTestApp({ env: { UPDATE_CONCURRENCY: "1" } });
+  it("with one place, a second customer's /start waits until the first one's update is done, and /metrics shows it", async () => {
+    t = await startTestApp({ env: { UPDATE_CONCURRENCY: "1", METRICS: "true" } });
+    const waitingSeen = vi.waitFor(async () => expect(await waitingForPlace()).toBe(1), { timeout: WAIT, interval: 20 });
     expect(await greetedFirst()).toBe(anna.first_name);
+    await waitingSeen;
+    expect(await waitingForPlace()).toBe(0);
   });
 
   it("with the default 64 places, the same second customer is greeted while the first one waits", async () => {
